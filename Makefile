@@ -1,0 +1,56 @@
+# One-stop commands. `make run` starts the bot, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LOCALES := bot/i18n/locales
+
+.PHONY: run test lint typecheck pytest compile extract sandbox bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## compile the gettext catalogs (.po -> .mo)
+compile: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d $(LOCALES) -D messages
+
+## start the bot (applies migrations first); needs BOT_TOKEN in the environment or .env
+run: compile
+	@$(PY) -m bot
+
+## everything CI checks: lint, format, types, tests
+test: $(VENV)/.installed-dev compile lint typecheck pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy bot db sandbox tests
+
+pytest: $(VENV)/.installed-dev compile
+	$(VENV)/bin/pytest -q
+
+## refresh messages.pot and merge new strings into every .po
+extract: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o bot/i18n/messages.pot --no-location --sort-output bot
+	$(VENV)/bin/pybabel update -i bot/i18n/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete
+
+## run the local Telegram stand-in: make sandbox PORT=8081
+PORT ?= 8081
+sandbox: $(VENV)/.installed-dev
+	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT)
+
+## benchmarks (not tests)
+bench: $(VENV)/.installed-dev compile
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info
+	find $(LOCALES) -name '*.mo' -delete

@@ -1,0 +1,1 @@
+"""The Solidarity Community Telegram bot."""

@@ -1,0 +1,74 @@
+"""build_application(settings): the one place where handlers are registered."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.context import BotContext, SolidarityApp
+from bot.handlers import errors, fallback, start, users
+from bot.i18n import LANGUAGES, get_translator
+from bot.menu import bot_commands
+from bot.persistence import DatabasePersistence
+from db.engine import Database
+
+log = logging.getLogger(__name__)
+
+# Retries after a 429 "retry after N" (AIORateLimiter's own default is not to retry).
+RATE_LIMIT_RETRIES = 5
+
+
+async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """Telegram's command menu in each language (English is the default for everyone else)."""
+    settings: Settings = application.settings  # type: ignore[attr-defined]
+    for lang in LANGUAGES:
+        commands = bot_commands(get_translator(lang, settings.timezone))
+        language_code = None if lang == "en" else lang
+        await application.bot.set_my_commands(commands, language_code=language_code)
+
+
+async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Open the database (if persistence has not already) and register the commands."""
+    app: SolidarityApp = application  # type: ignore[assignment]
+    await app.db.connect()
+    await register_commands(app)
+    log.info("Bot @%s is ready", app.bot.username)
+
+
+async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    """Close the database after persistence has written its last changes."""
+    app: SolidarityApp = application  # type: ignore[assignment]
+    await app.db.dispose()
+
+
+def build_application(settings: Settings, db: Database | None = None) -> SolidarityApp:
+    db = db or Database(settings.database_url)
+    application = (
+        ApplicationBuilder()
+        .application_class(SolidarityApp, kwargs={"settings": settings, "db": db})
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.tz,
+            )
+        )
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(DatabasePersistence(db))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app: SolidarityApp = application  # type: ignore[assignment]
+    app.add_handlers(users.build_handlers(), group=-1)
+    app.add_handlers(start.build_handlers() + fallback.build_handlers(), group=0)
+    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    return app

@@ -1,0 +1,164 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+A missing or malformed setting stops the bot with one line that names the setting and says how
+to fix it (see `load_settings`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+# How to fix each setting, shown when it is missing or malformed.
+HINTS: dict[str, str] = {
+    "BOT_TOKEN": (
+        "get a token from @BotFather in Telegram (send /newbot), then put "
+        "BOT_TOKEN=123456:ABC... in .env or the environment"
+    ),
+    "TELEGRAM_API_URL": (
+        "use the root of a Bot API server, e.g. https://api.telegram.org or http://127.0.0.1:8081"
+    ),
+    "DATABASE_URL": "use an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///data/bot.db",
+    "COORDINATOR_IDS": "use comma-separated numeric Telegram user ids, e.g. 12345,67890",
+    "TIMEZONE": "use an IANA time zone name, e.g. Asia/Bishkek",
+    "DATA_DIR": "use a folder path, e.g. data",
+    "LOG_LEVEL": "use one of " + ", ".join(LOG_LEVELS),
+}
+
+
+class StorageSettings(BaseSettings):
+    """What `python -m bot db upgrade` needs: where the data lives (no token required)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/bot.db", validation_alias="DATABASE_URL"
+    )
+    data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("is not a database URL")
+        return value.strip()
+
+
+class Settings(StorageSettings):
+    """Every setting of the bot; see `.env.example` for what each one means."""
+
+    bot_token: SecretStr = Field(validation_alias="BOT_TOKEN")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", validation_alias="TELEGRAM_API_URL"
+    )
+    coordinator_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), validation_alias="COORDINATOR_IDS"
+    )
+    timezone: str = Field(default="Asia/Bishkek", validation_alias="TIMEZONE")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must start with http:// or https://")
+        if value.endswith("/bot"):
+            raise ValueError("give the server root, without /bot")
+        return value
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                if not re.fullmatch(r"\d{1,20}", part):
+                    raise ValueError(f"{part!r} is not a numeric Telegram user id")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in LOG_LEVELS:
+            raise ValueError("unknown log level")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+    @property
+    def log_level_number(self) -> int:
+        return int(logging.getLevelName(self.log_level))
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the person running the bot."""
+
+
+def describe_error(error: ValidationError) -> str:
+    """Turn pydantic's report into one line naming the first bad setting and how to fix it."""
+    first = error.errors()[0]
+    loc = first.get("loc") or ("?",)
+    name = str(loc[0]).upper()
+    hint = HINTS.get(name, "check its value")
+    if first.get("type") == "missing":
+        return f"Configuration error: {name} is not set; {hint}."
+    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"Configuration error: {name} is invalid ({reason}); {hint}."
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; raise ConfigError with a one-line explanation when one is wrong."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_error(exc)) from None
+
+
+def load_storage_settings(**overrides: Any) -> StorageSettings:
+    """Read only the storage settings (for `db upgrade`)."""
+    try:
+        return StorageSettings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_error(exc)) from None

@@ -1,0 +1,62 @@
+"""Typed application and context: handlers get `context.db`, `context.t`, `context.settings`."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator
+from db.engine import Database
+from db.users import UserInfo
+
+
+class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
+    """The PTB Application plus the resources every handler needs."""
+
+    __slots__ = ("db", "settings")
+
+    def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.db = db
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+    """One per update. The user-tracking handler sets the language before feature handlers run."""
+
+    __slots__ = ("_lang", "person")
+
+    def __init__(
+        self, application: Any, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self._lang: str | None = None
+        # Her stored record, set by the user-tracking handler for updates that come from a person.
+        self.person: UserInfo | None = None
+
+    @property
+    def app(self) -> SolidarityApp:
+        return cast(SolidarityApp, self.application)
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    @property
+    def lang(self) -> str | None:
+        """Her language if known (stored choice or Telegram's), else None: she will be asked."""
+        return self._lang
+
+    @lang.setter
+    def lang(self, value: str | None) -> None:
+        self._lang = value
+
+    @property
+    def t(self) -> Translator:
+        return get_translator(self._lang or DEFAULT_LANGUAGE, self.settings.timezone)

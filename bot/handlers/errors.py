@@ -1,0 +1,61 @@
+"""The one error handler: log what happened, tell the person in her language, never internals."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Forbidden, NetworkError, TelegramError
+
+from bot.context import BotContext
+from bot.i18n import resolve_language
+from db.users import get_user, set_blocked
+
+log = logging.getLogger(__name__)
+
+
+def describe(update: object) -> str:
+    """Which update, from whom, of what kind; never the text she typed (it may be sensitive)."""
+    if not isinstance(update, Update):
+        return repr(type(update).__name__)
+    kind = next(
+        (name for name in ("message", "edited_message", "callback_query", "my_chat_member")
+         if getattr(update, name) is not None),
+        "other",
+    )
+    user = update.effective_user.id if update.effective_user else None
+    chat = update.effective_chat.id if update.effective_chat else None
+    return f"update {update.update_id} ({kind}, user {user}, chat {chat})"
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the error with its traceback and apologise to the person, in her language."""
+    error = context.error
+    if isinstance(update, Update) and isinstance(error, Forbidden) and update.effective_user:
+        # She blocked the bot: a permanent state, remembered so nothing more is sent.
+        await set_blocked(context.db, update.effective_user.id, True)
+        log.info("User %s has blocked the bot", update.effective_user.id)
+        return
+    if isinstance(error, NetworkError) and not isinstance(update, Update):
+        log.warning("Network problem talking to Telegram: %s", error)
+        return
+    log.error("Error while handling %s", describe(update), exc_info=error)
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return
+    if context.lang is None:
+        person = await get_user(context.db, user.id)
+        context.lang = resolve_language(person.language if person else None, user.language_code)
+    t = context.t
+    text = t.gettext(
+        "Sorry, something went wrong on our side. Please try again in a moment, "
+        "or send /start to open the menu."
+    )
+    try:
+        await context.bot.send_message(chat.id, text)
+    except TelegramError as exc:
+        log.warning("Could not tell user %s about the error: %s", user.id, exc)

@@ -1,0 +1,183 @@
+"""/start, the language picker (/language) and the main menu."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, get_translator
+from bot.menu import (
+    LANGUAGE_CALLBACK_PREFIX,
+    MENU_CALLBACK,
+    back_to_menu_keyboard,
+    help_text,
+    language_keyboard,
+    main_menu_keyboard,
+    main_menu_text,
+)
+from db.users import set_language
+
+log = logging.getLogger(__name__)
+
+CHOOSING_LANGUAGE = 1
+LANGUAGE_PATTERN = rf"^{LANGUAGE_CALLBACK_PREFIX}({'|'.join(LANGUAGES)})$"
+
+
+def _in_every_language(context: BotContext, message: str, **values: str) -> str:
+    """One line per language, for when we cannot tell which one she reads."""
+    return "\n".join(
+        get_translator(code, context.settings.timezone).gettext(message).format(**values)
+        for code in LANGUAGES
+    )
+
+
+def _choose_prompt(context: BotContext) -> str:
+    """Ask for the language: in hers if we can tell, else in all three."""
+    if context.lang is not None:
+        return context.t.gettext("Please choose your language:")
+    return _in_every_language(context, "Please choose your language:")
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """Greet; on first contact offer the language, otherwise show the menu."""
+    assert update.effective_user and update.effective_message
+    name = html.escape(update.effective_user.first_name)
+    t = context.t
+    if context.person is not None and context.person.language is None:
+        welcome = N_(
+            "Welcome, {name}! This is the bot of the Women's Initiative for the Solidarity "
+            "Community."
+        )
+        if context.lang is None:
+            greeting = _in_every_language(context, welcome, name=name)
+        else:
+            greeting = t.gettext(welcome).format(name=name)
+        await update.effective_message.reply_text(
+            f"{greeting}\n\n{_choose_prompt(context)}", reply_markup=language_keyboard()
+        )
+        return CHOOSING_LANGUAGE
+    await update.effective_message.reply_text(
+        t.gettext("Welcome back, {name}!").format(name=name) + "\n\n" + main_menu_text(t),
+        reply_markup=main_menu_keyboard(t),
+    )
+    return ConversationHandler.END
+
+
+async def ask_language(update: Update, context: BotContext) -> int:
+    """Show the language picker (command or menu button)."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        await query.edit_message_text(_choose_prompt(context), reply_markup=language_keyboard())
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(
+            _choose_prompt(context), reply_markup=language_keyboard()
+        )
+    return CHOOSING_LANGUAGE
+
+
+async def choose_language(update: Update, context: BotContext) -> int:
+    """Store the chosen language and show the menu in it."""
+    query = update.callback_query
+    assert query is not None and query.data and update.effective_user
+    code = query.data.removeprefix(LANGUAGE_CALLBACK_PREFIX)
+    await set_language(context.db, update.effective_user.id, code)
+    context.lang = code
+    t = context.t
+    await query.answer()
+    await query.edit_message_text(
+        t.gettext("Language: {language}").format(language=LANGUAGE_NAMES[code])
+    )
+    await context.bot.send_message(
+        update.effective_user.id, main_menu_text(t), reply_markup=main_menu_keyboard(t)
+    )
+    return ConversationHandler.END
+
+
+async def remind_language(update: Update, context: BotContext) -> int:
+    """Anything but a button while choosing: ask again, keep waiting."""
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        context.t.gettext("Please choose a language with the buttons below.")
+        + "\n\n"
+        + _choose_prompt(context),
+        reply_markup=language_keyboard(),
+    )
+    return CHOOSING_LANGUAGE
+
+
+async def cancel_language(update: Update, context: BotContext) -> int:
+    """Leave the picker without changing anything."""
+    assert update.effective_message
+    t = context.t
+    await update.effective_message.reply_text(
+        t.gettext("Cancelled. Nothing was changed.") + "\n\n" + main_menu_text(t),
+        reply_markup=main_menu_keyboard(t),
+    )
+    return ConversationHandler.END
+
+
+async def edit_or_send(update: Update, context: BotContext, text: str, markup: object) -> None:
+    """Replace the message under the pressed button, or send a new one for a command."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+        try:
+            await query.edit_message_text(text, reply_markup=markup)  # type: ignore[arg-type]
+        except BadRequest as exc:
+            # A double tap delivers two presses for one message; the second changes nothing.
+            if "not modified" not in exc.message:
+                raise
+        return
+    assert update.effective_message
+    await update.effective_message.reply_text(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def show_menu(update: Update, context: BotContext) -> None:
+    """The main menu, in place of the message whose button was pressed."""
+    await edit_or_send(update, context, main_menu_text(context.t), main_menu_keyboard(context.t))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """What the bot does and its commands."""
+    await edit_or_send(update, context, help_text(context.t), back_to_menu_keyboard(context.t))
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
+    language_conversation: ConversationHandler[BotContext] = ConversationHandler(
+        entry_points=[
+            CommandHandler("start", start),
+            CommandHandler("language", ask_language),
+            CallbackQueryHandler(ask_language, pattern="^menu:language$"),
+        ],
+        states={
+            CHOOSING_LANGUAGE: [
+                CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
+                MessageHandler(~filters.COMMAND, remind_language),
+            ]
+        },
+        fallbacks=[CommandHandler("cancel", cancel_language)],
+        allow_reentry=True,
+        name="language",
+        persistent=True,
+    )
+    return [
+        language_conversation,
+        # A language button pressed after the picker conversation ended still works.
+        CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
+        CallbackQueryHandler(show_menu, pattern=f"^{MENU_CALLBACK}$"),
+        CallbackQueryHandler(show_help, pattern="^menu:help$"),
+        CommandHandler("help", show_help),
+    ]

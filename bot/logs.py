@@ -1,0 +1,31 @@
+"""Logging to stderr: one line per event, the bot token never written."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a record on one line (tracebacks folded) with every secret replaced."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text.replace("\r", "").replace("\n", " ⏎ ")
+
+
+def setup_logging(level: int, secrets: list[str]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL, and the URL contains the token: keep it quiet.
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,151 @@
+"""python-telegram-bot persistence kept in the bot's own database.
+
+Conversation states and user/chat/bot data are stored as JSON. The application writes changes
+every `update_interval` seconds (1 s here, not PTB's default 60 s), and on shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import ConversationDict, ConversationKey
+
+from db.engine import Database
+from db.models import ConversationState, PersistedBotData, PersistedChatData, PersistedUserData
+from db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_SECONDS = 1.0
+
+Data = dict[str, Any]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _upsert(session: AsyncSession, model: Any, key: str, values: dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[getattr(model, key)] if key != "*" else list(model.__table__.primary_key),
+        set_={k: v for k, v in values.items() if k not in ("name", "key", key)},
+    )
+    await session.execute(stmt)
+
+
+class DatabasePersistence(BasePersistence[Data, Data, Data]):
+    """Stores what python-telegram-bot would otherwise keep only in memory."""
+
+    def __init__(self, db: Database, update_interval: float = FLUSH_INTERVAL_SECONDS) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=True, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+
+    # -- loading -------------------------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, Data]:
+        async with self.db.transaction() as session:
+            rows = (await session.execute(select(PersistedUserData))).scalars()
+            return {row.user_id: json.loads(row.data) for row in rows}
+
+    async def get_chat_data(self) -> dict[int, Data]:
+        async with self.db.transaction() as session:
+            rows = (await session.execute(select(PersistedChatData))).scalars()
+            return {row.chat_id: json.loads(row.data) for row in rows}
+
+    async def get_bot_data(self) -> Data:
+        async with self.db.transaction() as session:
+            row = await session.get(PersistedBotData, 1)
+            return json.loads(row.data) if row else {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(select(ConversationState).where(ConversationState.name == name))
+            ).scalars()
+            return {tuple(json.loads(row.key)): json.loads(row.state) for row in rows}
+
+    # -- writing -------------------------------------------------------------------------------
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        key_json = _dumps(list(key))
+        async with self.db.transaction() as session:
+            if new_state is None:
+                await session.execute(
+                    delete(ConversationState).where(
+                        ConversationState.name == name, ConversationState.key == key_json
+                    )
+                )
+                return
+            await _upsert(
+                session,
+                ConversationState,
+                "*",
+                {"name": name, "key": key_json, "state": _dumps(new_state), "updated_at": utcnow()},
+            )
+
+    async def update_user_data(self, user_id: int, data: Data) -> None:
+        async with self.db.transaction() as session:
+            await _upsert(
+                session,
+                PersistedUserData,
+                "user_id",
+                {"user_id": user_id, "data": _dumps(data), "updated_at": utcnow()},
+            )
+
+    async def update_chat_data(self, chat_id: int, data: Data) -> None:
+        async with self.db.transaction() as session:
+            await _upsert(
+                session,
+                PersistedChatData,
+                "chat_id",
+                {"chat_id": chat_id, "data": _dumps(data), "updated_at": utcnow()},
+            )
+
+    async def update_bot_data(self, data: Data) -> None:
+        async with self.db.transaction() as session:
+            await _upsert(
+                session, PersistedBotData, "id", {"id": 1, "data": _dumps(data), "updated_at": utcnow()}
+            )
+
+    async def update_callback_data(self, data: Any) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(delete(PersistedChatData).where(PersistedChatData.chat_id == chat_id))
+
+    async def drop_user_data(self, user_id: int) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(delete(PersistedUserData).where(PersistedUserData.user_id == user_id))
+
+    async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: Data) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: Data) -> None:
+        return None
+
+    async def flush(self) -> None:
+        """Every change is written in its own transaction, so there is nothing left to flush."""
+        log.debug("Persistence flushed")

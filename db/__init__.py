@@ -1,0 +1,5 @@
+"""Storage: SQLAlchemy models, the database handle, queries and Alembic migrations."""
+
+from db.engine import Database
+
+__all__ = ["Database"]

@@ -1,0 +1,94 @@
+"""The database handle: engine, session factory and migrations, created on first use."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL for concurrent readers, foreign keys enforced, wait instead of failing when busy."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+class Database:
+    """Owns the engine and session factory. `connect()` creates them (and migrates) once."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.migrate = migrate
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._engine is not None
+
+    async def connect(self) -> None:
+        """Create the engine and apply migrations; safe to call more than once."""
+        async with self._lock:
+            if self._engine is not None:
+                return
+            path = sqlite_path(self.url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(self.url)
+            if engine.dialect.name == "sqlite":
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            if self.migrate:
+                from db.migrate import upgrade_engine
+
+                await upgrade_engine(engine)
+            self._engine = engine
+            self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+            log.info("Database ready (%s)", engine.dialect.name)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("Database.connect() has not been awaited")
+        return self._engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One short unit of work: a session inside a transaction, committed on success."""
+        if self._sessions is None:
+            await self.connect()
+        assert self._sessions is not None
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        async with self._lock:
+            if self._engine is not None:
+                await self._engine.dispose()
+                self._engine = None
+                self._sessions = None

@@ -1,0 +1,135 @@
+"""Translations: complete in ky and ru, same placeholders and tags, loaded per person."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import (
+    LANGUAGES,
+    LOCALES_DIR,
+    CatalogMissingError,
+    get_translator,
+    load_catalog,
+    resolve_language,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATED = ("ru", "ky")
+TAG_RE = re.compile(r"</?([a-z-]+)")
+
+
+def read_catalog(lang: str) -> Catalog:
+    with (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as fp:
+        return read_po(fp, locale=lang)
+
+
+def source_messages() -> set[str]:
+    """Every msgid marked in the code (gettext, ngettext singular+plural, N_)."""
+    found: set[str] = set()
+    keywords = {"gettext": None, "ngettext": (1, 2), "N_": None}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT / "bot"), method_map=[("**.py", "python")], keywords=keywords
+    ):
+        if isinstance(message, tuple):
+            found.update(m for m in message if m)
+        else:
+            found.add(message)
+    return found
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def tags(text: str) -> list[str]:
+    return sorted(TAG_RE.findall(text))
+
+
+def entries(catalog: Catalog) -> list[Message]:
+    return [m for m in catalog if m.id]
+
+
+def msgids(catalog: Catalog) -> set[str]:
+    ids: set[str] = set()
+    for m in entries(catalog):
+        ids.update(m.id if isinstance(m.id, tuple) else (m.id,))
+    return ids
+
+
+def test_every_message_in_the_code_is_in_every_catalog() -> None:
+    in_code = source_messages()
+    assert in_code, "extraction found nothing"
+    for lang in LANGUAGES:
+        missing = in_code - msgids(read_catalog(lang))
+        assert not missing, f"{lang}: not in catalog (run `make extract`): {sorted(missing)}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_message_is_translated(lang: str) -> None:
+    catalog = read_catalog(lang)
+    for message in entries(catalog):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{lang}: no translation for {message.id!r}"
+        assert not message.fuzzy, f"{lang}: fuzzy translation for {message.id!r}"
+        if isinstance(message.id, tuple):
+            assert len(strings) == catalog.num_plurals, f"{lang}: plural forms of {message.id!r}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_placeholders_and_tags_match(lang: str) -> None:
+    for message in entries(read_catalog(lang)):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = placeholders(ids[-1])
+        for translated in filter(None, strings):
+            assert placeholders(translated) == expected, f"{lang}: placeholders in {ids[0]!r}"
+            assert tags(translated) == tags(ids[0]), f"{lang}: HTML tags in {ids[0]!r}"
+
+
+def test_plural_rules() -> None:
+    assert read_catalog("ru").num_plurals == 3
+    assert read_catalog("ky").num_plurals == 2
+    ru = load_catalog("ru")
+    assert [ru.plural(n) for n in (1, 2, 5, 11, 21, 22, 25)] == [0, 1, 2, 2, 0, 1, 2]
+
+
+def test_translator_translates_and_formats_dates_in_bishkek() -> None:
+    ky = get_translator("ky", "Asia/Bishkek")
+    ru = get_translator("ru", "Asia/Bishkek")
+    en = get_translator("en", "Asia/Bishkek")
+    assert ky.gettext("Main menu") == "Башкы меню"
+    assert ru.gettext("Main menu") == "Главное меню"
+    assert en.gettext("Main menu") == "Main menu"
+    moment = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 00:30 next day in Bishkek (UTC+6)
+    assert "24" in ru.format_datetime(moment) and "0:30" in ru.format_datetime(moment)
+    assert "24" in ky.format_date(moment)
+    with pytest.raises(ValueError):
+        en.format_datetime(datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
+
+
+def test_missing_catalog_fails_loudly() -> None:
+    with pytest.raises(CatalogMissingError):
+        load_catalog("de")
+
+
+@pytest.mark.parametrize(
+    ("stored", "telegram", "expected"),
+    [
+        ("ru", "ky", "ru"),
+        (None, "ky", "ky"),
+        (None, "ru-RU", "ru"),
+        (None, "en-GB", "en"),
+        (None, "de", None),
+        (None, None, None),
+    ],
+)
+def test_language_resolution(stored: str | None, telegram: str | None, expected: str | None) -> None:
+    assert resolve_language(stored, telegram) == expected

@@ -1,0 +1,101 @@
+"""Storage: migrations, SQLite settings, user records and the persistence class."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from bot.persistence import DatabasePersistence
+from db.engine import Database
+from db.users import get_user, record_user, set_blocked, set_language
+
+
+async def test_migrations_create_schema_and_sqlite_is_configured(db: Database) -> None:
+    async with db.engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert {"users", "ptb_user_data", "ptb_chat_data", "ptb_bot_data", "ptb_conversations"} <= (
+            tables
+        )
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        assert version == "0001"
+        pk = await conn.run_sync(lambda c: inspect(c).get_pk_constraint("users"))
+        assert pk["name"] == "pk_users"
+
+
+async def test_database_folder_is_created_and_connect_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "deeper" / "bot.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await database.connect()
+    await database.connect()
+    assert path.exists()
+    await database.dispose()
+
+
+async def test_record_user_creates_then_refreshes(db: Database) -> None:
+    first = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    info, is_new = await record_user(
+        db, user_id=2**40, first_name="Айнура", username="ainura", telegram_language="ky", now=first
+    )
+    assert is_new and info.id == 2**40 and info.language is None
+    assert info.first_seen == first and info.first_seen.tzinfo is not None
+
+    later = first + timedelta(hours=3)
+    info, is_new = await record_user(
+        db, user_id=2**40, first_name="Ainura", username=None, telegram_language="ru", now=later
+    )
+    assert not is_new
+    assert info.first_seen == first and info.last_seen == later
+    assert info.first_name == "Ainura" and info.telegram_language == "ru"
+
+
+async def test_language_and_blocked_flags(db: Database) -> None:
+    await record_user(db, user_id=7, first_name="A", username=None, telegram_language=None)
+    await set_language(db, 7, "ky")
+    await set_blocked(db, 7, True)
+    info = await get_user(db, 7)
+    assert info is not None and info.language == "ky" and info.blocked
+    # Writing again means she unblocked the bot.
+    info, _ = await record_user(db, user_id=7, first_name="A", username=None, telegram_language=None)
+    assert not info.blocked and info.language == "ky"
+    assert await get_user(db, 8) is None
+
+
+async def test_datetimes_are_stored_in_utc(db: Database) -> None:
+    bishkek = datetime(2026, 5, 1, 18, 0, tzinfo=UTC).astimezone(
+        __import__("zoneinfo").ZoneInfo("Asia/Bishkek")
+    )
+    await record_user(
+        db, user_id=9, first_name="A", username=None, telegram_language=None, now=bishkek
+    )
+    async with db.engine.connect() as conn:
+        raw = (await conn.execute(text("SELECT first_seen FROM users WHERE id = 9"))).scalar()
+    assert str(raw).startswith("2026-05-01 18:00:00")
+
+
+async def test_persistence_round_trip(db: Database) -> None:
+    persistence = DatabasePersistence(db)
+    await persistence.update_user_data(1001, {"draft": {"step": 2, "name": "Ainura & co"}})
+    await persistence.update_user_data(1001, {"draft": {"step": 3}})
+    await persistence.update_chat_data(-5, {"notice": True})
+    await persistence.update_bot_data({"version": 1})
+    await persistence.update_conversation("language", (1001, 1001), 1)
+    await persistence.update_conversation("language", (1002, 1002), 1)
+    await persistence.update_conversation("language", (1002, 1002), None)
+
+    fresh = DatabasePersistence(db)
+    assert await fresh.get_user_data() == {1001: {"draft": {"step": 3}}}
+    assert await fresh.get_chat_data() == {-5: {"notice": True}}
+    assert await fresh.get_bot_data() == {"version": 1}
+    assert await fresh.get_conversations("language") == {(1001, 1001): 1}
+    assert await fresh.get_conversations("other") == {}
+    assert fresh.update_interval <= 1
+
+    await fresh.drop_user_data(1001)
+    await fresh.drop_chat_data(-5)
+    assert await fresh.get_user_data() == {}
+    assert await fresh.get_chat_data() == {}
