@@ -22,24 +22,23 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 5
 
 
-async def register_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def register_commands(application: Application, settings: Settings) -> None:
     """Telegram's command menu in each language (English is the default for everyone else)."""
-    settings: Settings = application.settings  # type: ignore[attr-defined]
     for lang in LANGUAGES:
         commands = bot_commands(get_translator(lang, settings.timezone))
         language_code = None if lang == "en" else lang
         await application.bot.set_my_commands(commands, language_code=language_code)
 
 
-async def post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def post_init(application: Application) -> None:
     """Open the database (if persistence has not already) and register the commands."""
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.connect()
-    await register_commands(app)
+    await register_commands(app, app.settings)
     log.info("Bot @%s is ready", app.bot.username)
 
 
-async def post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def post_shutdown(application: Application) -> None:
     """Close the database after persistence has written its last changes."""
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.dispose()
@@ -70,5 +69,5 @@ def build_application(settings: Settings, db: Database | None = None) -> Solidar
     app: SolidarityApp = application  # type: ignore[assignment]
     app.add_handlers(users.build_handlers(), group=-1)
     app.add_handlers(start.build_handlers() + fallback.build_handlers(), group=0)
-    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(errors.on_error)
     return app

@@ -85,8 +85,8 @@ def help_text(t: Translator) -> str:
     lines += [f"/{command} — {t.gettext(description)}" for command, description in COMMANDS]
     lines += [
         "",
-        t.gettext("You can also use the buttons under the messages. Your language: {language}.").format(
-            language=LANGUAGE_NAMES[t.lang]
-        ),
+        t.gettext(
+            "You can also use the buttons under the messages. Your language: {language}."
+        ).format(language=LANGUAGE_NAMES[t.lang]),
     ]
     return "\n".join(lines)

@@ -77,7 +77,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self.db.transaction() as session:
             rows = (
-                await session.execute(select(ConversationState).where(ConversationState.name == name))
+                await session.execute(
+                    select(ConversationState).where(ConversationState.name == name)
+                )
             ).scalars()
             return {tuple(json.loads(row.key)): json.loads(row.state) for row in rows}
 
@@ -123,7 +125,10 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def update_bot_data(self, data: Data) -> None:
         async with self.db.transaction() as session:
             await _upsert(
-                session, PersistedBotData, "id", {"id": 1, "data": _dumps(data), "updated_at": utcnow()}
+                session,
+                PersistedBotData,
+                "id",
+                {"id": 1, "data": _dumps(data), "updated_at": utcnow()},
             )
 
     async def update_callback_data(self, data: Any) -> None:
@@ -131,11 +136,15 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     async def drop_chat_data(self, chat_id: int) -> None:
         async with self.db.transaction() as session:
-            await session.execute(delete(PersistedChatData).where(PersistedChatData.chat_id == chat_id))
+            await session.execute(
+                delete(PersistedChatData).where(PersistedChatData.chat_id == chat_id)
+            )
 
     async def drop_user_data(self, user_id: int) -> None:
         async with self.db.transaction() as session:
-            await session.execute(delete(PersistedUserData).where(PersistedUserData.user_id == user_id))
+            await session.execute(
+                delete(PersistedUserData).where(PersistedUserData.user_id == user_id)
+            )
 
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         return None

@@ -60,7 +60,9 @@ async def test_language_and_blocked_flags(db: Database) -> None:
     info = await get_user(db, 7)
     assert info is not None and info.language == "ky" and info.blocked
     # Writing again means she unblocked the bot.
-    info, _ = await record_user(db, user_id=7, first_name="A", username=None, telegram_language=None)
+    info, _ = await record_user(
+        db, user_id=7, first_name="A", username=None, telegram_language=None
+    )
     assert not info.blocked and info.language == "ky"
     assert await get_user(db, 8) is None
 

@@ -20,8 +20,11 @@ def describe(update: object) -> str:
     if not isinstance(update, Update):
         return repr(type(update).__name__)
     kind = next(
-        (name for name in ("message", "edited_message", "callback_query", "my_chat_member")
-         if getattr(update, name) is not None),
+        (
+            name
+            for name in ("message", "edited_message", "callback_query", "my_chat_member")
+            if getattr(update, name) is not None
+        ),
         "other",
     )
     user = update.effective_user.id if update.effective_user else None

@@ -7,7 +7,7 @@ source strings; placeholders use `str.format` names: `t.gettext("Hello, {name}")
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,12 +27,12 @@ class CatalogMissingError(RuntimeError):
     """A compiled catalog is missing: run `make compile`."""
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it yet (translated where shown)."""
     return message
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_catalog(language: str) -> Translations:
     """The compiled catalog of `language`, loaded once and cached; fails loudly if missing."""
     if language not in LANGUAGES:
@@ -76,7 +76,7 @@ class Translator:
         return format_date(value, format=fmt, locale=self.locale)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_translator(lang: str, tz_name: str) -> Translator:
     return Translator(lang, ZoneInfo(tz_name))
 

@@ -1,0 +1,6 @@
+"""A local stand-in for the Telegram Bot API, for end-to-end tests of the bot."""
+
+from .server import Sandbox
+from .state import Breach, Entry, SimChat, SimUser, scope_key
+
+__all__ = ["Breach", "Entry", "Sandbox", "SimChat", "SimUser", "scope_key"]

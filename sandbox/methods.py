@@ -1,0 +1,600 @@
+"""Bot API method implementations operating on a World."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .html import HtmlError, parse_html, utf16_len
+from .spec import ApiError, Upload, bad_request
+from .state import DEFAULT_UPDATE_TYPES, Msg, SimChat, StoredFile, World, scope_key
+
+MAX_DOWNLOAD = 20 * 1024 * 1024
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+INLINE_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
+_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+SENDING_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+    }
+)
+
+Params = dict[str, Any]
+Handler = Callable[[World, Params], Awaitable[Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+# -- shared checks ---------------------------------------------------------
+
+
+def check_rate(world: World) -> None:
+    """Sliding one-second window over sending methods; raises 429 when exceeded."""
+    now = time.monotonic()
+    times = world.send_times
+    while times and times[0] <= now - 1.0:
+        times.popleft()
+    if world.rate_limit > 0 and len(times) >= world.rate_limit:
+        wait = times[0] + 1.0 - now
+        retry = max(1, math.ceil(wait))
+        raise ApiError(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
+    times.append(now)
+
+
+def resolve_chat(world: World, chat_id: Any, sending: bool = True) -> SimChat:
+    chat = world.chats.get(chat_id) if isinstance(chat_id, int) else None
+    if isinstance(chat_id, str):
+        wanted = chat_id.lstrip("@").lower()
+        for u in world.users.values():
+            if u.username and u.username.lower() == wanted and u.private_chat:
+                chat = u.private_chat
+    if chat is None:
+        raise bad_request("chat not found")
+    if sending and chat.user is not None and chat.user.blocked:
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    return chat
+
+
+def format_text(
+    text: str | None, parse_mode: str | None, entities: Any, caption: bool
+) -> tuple[str, list[dict[str, Any]], str | None]:
+    """Return (plain text, entities, raw html) enforcing Telegram's limits."""
+    raw = text or ""
+    html: str | None = None
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        try:
+            plain, ents = parse_html(raw)
+        except HtmlError as e:
+            raise bad_request(f"can't parse entities: {e}") from None
+        html = raw
+    elif mode in ("markdown", "markdownv2"):
+        plain, ents = raw, []
+    elif mode:
+        raise bad_request(f"unsupported parse_mode {parse_mode!r}")
+    else:
+        plain = raw
+        ents = list(entities or [])
+        for ent in ents:
+            if not isinstance(ent, dict) or "type" not in ent:
+                raise bad_request("can't parse entities: invalid MessageEntity")
+    limit = 1024 if caption else 4096
+    if not caption and not plain.strip():
+        raise bad_request("message text is empty")
+    if utf16_len(plain) > limit:
+        raise bad_request("message caption is too long" if caption else "message is too long")
+    return plain, ents, html
+
+
+def validate_markup(markup: Any, inline_only: bool = False) -> dict[str, Any] | None:
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise bad_request("can't parse inline keyboard markup JSON object")
+        total = 0
+        for row in rows:
+            for b in row:
+                total += 1
+                if not isinstance(b, dict) or not isinstance(b.get("text"), str):
+                    raise bad_request("can't parse inline keyboard button: Text must be a String")
+                if not b["text"]:
+                    raise bad_request("can't parse inline keyboard button: Text must be non-empty")
+                actions = [a for a in INLINE_ACTIONS if a in b]
+                if not actions:
+                    raise bad_request("text buttons are unallowed in the inline keyboard")
+                if len(actions) > 1:
+                    raise bad_request(
+                        "can't parse inline keyboard button: exactly one of the optional "
+                        f"fields must be used, got {actions}"
+                    )
+                if "callback_data" in b:
+                    data = b["callback_data"]
+                    if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
+                        raise bad_request("BUTTON_DATA_INVALID")
+                if "url" in b and not re.match(r"^(https?|tg)://\S+$", str(b["url"])):
+                    raise bad_request("BUTTON_URL_INVALID")
+        if total > 100:
+            raise bad_request("reply markup is too long")
+        return markup
+    if inline_only:
+        raise bad_request("inline keyboard expected")
+    if "keyboard" in markup:
+        rows = markup["keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            raise bad_request("can't parse keyboard markup JSON object")
+        for row in rows:
+            for b in row:
+                label = b if isinstance(b, str) else (b.get("text") if isinstance(b, dict) else 0)
+                if not isinstance(label, str) or not label:
+                    raise bad_request("can't parse keyboard button: Text must be non-empty")
+        return markup
+    if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
+        return markup
+    raise bad_request("can't parse reply keyboard markup JSON object")
+
+
+def resolve_reply(chat: SimChat, params: Params) -> Msg | None:
+    rp = params.get("reply_parameters")
+    mid = params.get("reply_to_message_id")
+    allow = bool(params.get("allow_sending_without_reply"))
+    if isinstance(rp, dict):
+        mid = rp.get("message_id")
+        allow = allow or bool(rp.get("allow_sending_without_reply"))
+        if rp.get("chat_id") not in (None, chat.id):
+            return None
+    if mid is None:
+        return None
+    msg = chat.by_id.get(mid) if isinstance(mid, int) else None
+    if msg is None or msg.deleted:
+        if allow:
+            return None
+        raise bad_request("message to be replied not found")
+    return msg
+
+
+def canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+# -- updates, identity -----------------------------------------------------
+
+
+@handler("getMe")
+async def get_me(world: World, p: Params) -> Any:
+    return {
+        **world.bot_json(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
+
+
+@handler("logOut")
+@handler("close")
+async def log_out(world: World, p: Params) -> Any:
+    return True
+
+
+@handler("getWebhookInfo")
+async def get_webhook_info(world: World, p: Params) -> Any:
+    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(world.updates)}
+
+
+@handler("deleteWebhook")
+async def delete_webhook(world: World, p: Params) -> Any:
+    if p.get("drop_pending_updates"):
+        world.updates.clear()
+        world.changed()
+    return True
+
+
+def _deliverable(world: World) -> list[dict[str, Any]]:
+    kept = [u for u in world.updates if _update_type(u) in world.allowed_updates]
+    if len(kept) != len(world.updates):
+        world.updates[:] = kept
+        world.changed()
+    return kept
+
+
+def _update_type(update: dict[str, Any]) -> str:
+    return next(k for k in update if k != "update_id")
+
+
+@handler("getUpdates")
+async def get_updates(world: World, p: Params) -> Any:
+    world.poll_generation += 1
+    generation = world.poll_generation
+    world.changed()  # terminates an older pending poll
+    if "allowed_updates" in p:
+        allowed = p["allowed_updates"]
+        world.allowed_updates = frozenset(allowed) if allowed else DEFAULT_UPDATE_TYPES
+    offset = p.get("offset")
+    if offset is not None:
+        if offset < 0:
+            del world.updates[: max(0, len(world.updates) + offset)]
+        else:
+            world.updates[:] = [u for u in world.updates if u["update_id"] >= offset]
+        world.changed()
+    limit = min(100, max(1, p.get("limit", 100)))
+    timeout = max(0, p.get("timeout", 0))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        ready = _deliverable(world)
+        if ready:
+            return ready[:limit]
+        remaining = deadline - loop.time()
+        if remaining <= 0 or world.stopping:
+            return []
+        await world.wait_change(remaining)
+        if world.poll_generation != generation:
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
+
+
+@handler("setWebhook")
+async def set_webhook(world: World, p: Params) -> Any:
+    raise bad_request("method not implemented in sandbox (use getUpdates)")
+
+
+# -- commands and descriptions ---------------------------------------------
+
+
+def _scope_and_lang(p: Params) -> tuple[str, str]:
+    scope = p.get("scope") or {"type": "default"}
+    if scope.get("type") not in SCOPE_TYPES:
+        raise bad_request("can't parse BotCommandScope: unknown scope type")
+    if scope["type"] in ("chat", "chat_administrators", "chat_member") and "chat_id" not in scope:
+        raise bad_request("chat_id is empty")
+    lang = p.get("language_code") or ""
+    if lang and not _LANG_RE.match(lang):
+        raise bad_request("LANGUAGE_CODE_INVALID")
+    return scope_key(scope), lang
+
+
+@handler("setMyCommands")
+async def set_my_commands(world: World, p: Params) -> Any:
+    key = _scope_and_lang(p)
+    commands = p["commands"]
+    if len(commands) > 100:
+        raise bad_request("too many commands")
+    clean: list[dict[str, Any]] = []
+    for c in commands:
+        cmd = c.get("command")
+        desc = c.get("description")
+        if not isinstance(cmd, str) or not _COMMAND_RE.match(cmd):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not isinstance(desc, str) or not 1 <= len(desc) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        clean.append({"command": cmd, "description": desc})
+    if clean:
+        world.commands[key] = clean
+    else:
+        world.commands.pop(key, None)
+    world.changed()
+    return True
+
+
+@handler("getMyCommands")
+async def get_my_commands(world: World, p: Params) -> Any:
+    return world.commands.get(_scope_and_lang(p), [])
+
+
+@handler("deleteMyCommands")
+async def delete_my_commands(world: World, p: Params) -> Any:
+    world.commands.pop(_scope_and_lang(p), None)
+    world.changed()
+    return True
+
+
+def _description_handlers(kind: str, field: str, limit: int) -> None:
+    async def setter(world: World, p: Params) -> Any:
+        value = p.get(field) or ""
+        if len(value) > limit:
+            raise bad_request(f"{kind.upper()}_INVALID")
+        lang = p.get("language_code") or ""
+        world.descriptions[(field, lang)] = value
+        world.changed()
+        return True
+
+    async def getter(world: World, p: Params) -> Any:
+        lang = p.get("language_code") or ""
+        return {field: world.descriptions.get((field, lang), "")}
+
+    HANDLERS[f"setMy{kind}"] = setter
+    HANDLERS[f"getMy{kind}"] = getter
+
+
+_description_handlers("Description", "description", 512)
+_description_handlers("ShortDescription", "short_description", 120)
+_description_handlers("Name", "name", 64)
+
+
+# -- sending ---------------------------------------------------------------
+
+
+@handler("sendMessage")
+async def send_message(world: World, p: Params) -> Any:
+    chat = resolve_chat(world, p["chat_id"])
+    text, entities, html = format_text(p.get("text"), p.get("parse_mode"), p.get("entities"), False)
+    markup = validate_markup(p.get("reply_markup"))
+    reply_to = resolve_reply(chat, p)
+    check_rate(world)
+    msg = world.add_bot_message(
+        chat,
+        "text",
+        text=text,
+        html=html,
+        entities=entities,
+        reply_markup=markup,
+        reply_to=reply_to,
+    )
+    return world.message_json(msg)
+
+
+def _input_file(world: World, value: Any, kind: str) -> StoredFile:
+    if isinstance(value, Upload):
+        if not value.data:
+            raise bad_request("file must be non-empty")
+        name = value.filename if kind == "document" else None
+        return world.store_file(value.data, kind, name, value.content_type)
+    if isinstance(value, str):
+        known = world.files.get(value)
+        if known is not None:
+            if known.kind != kind:
+                raise bad_request(
+                    f"can't use file of type {known.kind.capitalize()} as {kind.capitalize()}"
+                )
+            return known
+        if value.startswith(("http://", "https://")):
+            raise bad_request("failed to get HTTP URL content (the sandbox does not fetch URLs)")
+    raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+async def _send_media(world: World, p: Params, kind: str) -> Any:
+    chat = resolve_chat(world, p["chat_id"])
+    caption, entities, html = format_text(
+        p.get("caption"), p.get("parse_mode"), p.get("caption_entities"), True
+    )
+    markup = validate_markup(p.get("reply_markup"))
+    reply_to = resolve_reply(chat, p)
+    f = _input_file(world, p[kind], kind)
+    check_rate(world)
+    msg = world.add_bot_message(
+        chat,
+        kind,
+        text=caption,
+        html=html,
+        entities=entities,
+        reply_markup=markup,
+        reply_to=reply_to,
+        file=f,
+    )
+    return world.message_json(msg)
+
+
+@handler("sendPhoto")
+async def send_photo(world: World, p: Params) -> Any:
+    return await _send_media(world, p, "photo")
+
+
+@handler("sendDocument")
+async def send_document(world: World, p: Params) -> Any:
+    return await _send_media(world, p, "document")
+
+
+@handler("sendChatAction")
+async def send_chat_action(world: World, p: Params) -> Any:
+    chat = resolve_chat(world, p["chat_id"])
+    if p["action"] not in CHAT_ACTIONS:
+        raise bad_request("wrong parameter action in request")
+    world.chat_actions.append((chat.id, p["action"]))
+    return True
+
+
+# -- editing and deleting --------------------------------------------------
+
+
+def _editable(world: World, p: Params) -> Msg:
+    if "inline_message_id" in p:
+        raise bad_request("inline messages are not implemented in sandbox")
+    if "chat_id" not in p:
+        raise bad_request("chat_id is empty")
+    if "message_id" not in p:
+        raise bad_request("message identifier is not specified")
+    chat = resolve_chat(world, p["chat_id"], sending=False)
+    msg = chat.by_id.get(p["message_id"])
+    if msg is None or msg.deleted:
+        raise bad_request("message to edit not found")
+    if msg.sender is not None:
+        raise bad_request("message can't be edited")
+    return msg
+
+
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+def _apply_edit(
+    world: World,
+    msg: Msg,
+    text: str,
+    entities: list[dict[str, Any]],
+    html: str | None,
+    markup: dict[str, Any] | None,
+) -> Any:
+    old_markup = (
+        msg.reply_markup if msg.reply_markup and "inline_keyboard" in msg.reply_markup else None
+    )
+    if (
+        text == msg.text
+        and canon(entities) == canon(msg.entities)
+        and canon(markup) == canon(old_markup)
+    ):
+        raise bad_request(NOT_MODIFIED)
+    check_rate(world)
+    msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, html, markup
+    msg.edited = True
+    msg.edit_date = int(time.time())
+    world.changed()
+    return world.message_json(msg)
+
+
+@handler("editMessageText")
+async def edit_message_text(world: World, p: Params) -> Any:
+    msg = _editable(world, p)
+    if msg.kind != "text":
+        raise bad_request("there is no text in the message to edit")
+    if "text" not in p:
+        raise bad_request("text is empty")
+    text, entities, html = format_text(p["text"], p.get("parse_mode"), p.get("entities"), False)
+    markup = validate_markup(p.get("reply_markup"), inline_only=True)
+    return _apply_edit(world, msg, text, entities, html, markup)
+
+
+@handler("editMessageCaption")
+async def edit_message_caption(world: World, p: Params) -> Any:
+    msg = _editable(world, p)
+    if msg.kind == "text":
+        raise bad_request("there is no caption in the message to edit")
+    text, entities, html = format_text(
+        p.get("caption"), p.get("parse_mode"), p.get("caption_entities"), True
+    )
+    markup = validate_markup(p.get("reply_markup"), inline_only=True)
+    return _apply_edit(world, msg, text, entities, html, markup)
+
+
+@handler("editMessageReplyMarkup")
+async def edit_message_reply_markup(world: World, p: Params) -> Any:
+    msg = _editable(world, p)
+    markup = validate_markup(p.get("reply_markup"), inline_only=True)
+    return _apply_edit(world, msg, msg.text, msg.entities, msg.html, markup)
+
+
+@handler("deleteMessage")
+async def delete_message(world: World, p: Params) -> Any:
+    chat = resolve_chat(world, p["chat_id"], sending=False)
+    msg = chat.by_id.get(p["message_id"])
+    if msg is None or msg.deleted:
+        raise bad_request("message to delete not found")
+    msg.deleted = True
+    world.changed()
+    return True
+
+
+@handler("deleteMessages")
+async def delete_messages(world: World, p: Params) -> Any:
+    chat = resolve_chat(world, p["chat_id"], sending=False)
+    ids = p["message_ids"]
+    if not ids:
+        raise bad_request("message_ids must be non-empty")
+    if len(ids) > 100:
+        raise bad_request("too many message identifiers specified")
+    found = [chat.by_id[i] for i in ids if i in chat.by_id and not chat.by_id[i].deleted]
+    if not found:
+        raise bad_request("message to delete not found")
+    for msg in found:
+        msg.deleted = True
+    world.changed()
+    return True
+
+
+# -- callbacks and files ---------------------------------------------------
+
+
+@handler("answerCallbackQuery")
+async def answer_callback_query(world: World, p: Params) -> Any:
+    query = world.callback_queries.get(p["callback_query_id"])
+    if query is None or query["answered"]:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    text = p.get("text")
+    if text is not None and len(text) > 200:
+        raise bad_request("MESSAGE_TOO_LONG")
+    query["answered"] = True
+    query["user"].callback_answers.append(
+        {
+            "callback_query_id": p["callback_query_id"],
+            "text": text,
+            "show_alert": bool(p.get("show_alert", False)),
+            "url": p.get("url"),
+        }
+    )
+    world.changed()
+    return True
+
+
+@handler("getFile")
+async def get_file(world: World, p: Params) -> Any:
+    f = world.files.get(p["file_id"])
+    if f is None:
+        raise bad_request("invalid file_id")
+    if len(f.data) > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
+    return {**f.meta(), "file_path": f.file_path}

@@ -1,0 +1,249 @@
+"""The first conversation end to end: languages, menu, help, cancel, groups, errors, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from sqlalchemy import select
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import BotContext
+from db.models import ConversationState
+from db.users import get_user
+from sandbox import Sandbox, SimUser
+from tests.e2e.conftest import TOKEN, BotRunner
+
+
+def last_text(user: SimUser) -> str:
+    message = user.last_bot_message()
+    assert message is not None, user.transcript_text()
+    return message.text
+
+
+def labels(user: SimUser) -> list[str]:
+    message = user.last_bot_message()
+    assert message is not None, user.transcript_text()
+    return [label for row in message.buttons for label in row]
+
+
+async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: BotRunner) -> None:
+    ainura = sandbox.add_user(first_name="Ainura", language_code="ky")
+    await ainura.send("/start")
+    greeting = await ainura.next_bot_message()
+    assert "Кош келиңиз, Ainura!" in greeting.text
+    assert "Сураныч, тилди тандаңыз:" in greeting.text
+    assert [b for row in greeting.buttons for b in row] == ["Кыргызча", "Русский", "English"]
+
+    await ainura.press("Кыргызча")
+    menu = await ainura.next_bot_message()
+    assert menu.text.startswith("Башкы меню")
+    assert [b for row in menu.buttons for b in row] == ["🌐 Тил", "❓ Жардам"]
+    await bot.settle()
+    picker = ainura.transcript()[1]
+    assert picker.edited and picker.text == "Тил: Кыргызча" and picker.buttons == []
+
+    await ainura.send("/help")
+    help_message = await ainura.next_bot_message()
+    assert "Буйруктар" in help_message.text and "/language — Тилди өзгөртүү" in help_message.text
+    assert help_message.buttons == [["◀ Башкы меню"]]
+
+    await ainura.press("◀ Башкы меню")
+    await ainura.wait_for(lambda u: last_text(u).startswith("Башкы меню"))
+    await ainura.press("❓ Жардам")
+    await ainura.wait_for(lambda u: "Буйруктар" in last_text(u))
+    person = await get_user(bot.application.db, ainura.id)
+    assert person is not None and person.language == "ky" and person.first_name == "Ainura"
+
+
+async def test_unknown_language_is_asked_in_all_three(sandbox: Sandbox, bot: BotRunner) -> None:
+    hans = sandbox.add_user(first_name="Hans", language_code="de")
+    await hans.send("/start")
+    prompt = await hans.next_bot_message()
+    for line in (
+        "Сураныч, тилди тандаңыз:",
+        "Пожалуйста, выберите язык:",
+        "Please choose your language:",
+    ):
+        assert line in prompt.text
+    await hans.send("hello?")
+    reminder = await hans.next_bot_message()
+    assert reminder.text.startswith("Please choose a language with the buttons below.")
+    await hans.press("English", message_id=reminder.message_id)
+    menu = await hans.next_bot_message()
+    assert menu.text.startswith("Main menu")
+
+
+async def test_several_users_at_once_each_in_her_language(sandbox: Sandbox, bot: BotRunner) -> None:
+    users = {
+        "ky": sandbox.add_user(first_name="Гүлнара", language_code="ky"),
+        "ru": sandbox.add_user(first_name="Ольга", language_code="ru"),
+        "en": sandbox.add_user(first_name="Mary", language_code="en-US"),
+    }
+    await asyncio.gather(*(u.send("/start") for u in users.values()))
+    choice = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+    for lang, user in users.items():
+        await user.next_bot_message()
+        await user.press(choice[lang])
+    expected = {"ky": "Башкы меню", "ru": "Главное меню", "en": "Main menu"}
+    for lang, user in users.items():
+        menu = await user.next_bot_message()
+        assert menu.text.startswith(expected[lang]), user.transcript_text()
+
+
+async def test_language_choice_survives_a_restart(sandbox: Sandbox, bot: BotRunner) -> None:
+    olga = sandbox.add_user(first_name="Ольга", language_code="en")
+    await olga.send("/start")
+    await olga.next_bot_message()
+    await olga.press("Русский")
+    await olga.next_bot_message()
+
+    await bot.restart()
+    await olga.send("/start")
+    again = await olga.next_bot_message()
+    assert again.text.startswith("С возвращением, Ольга!")
+    assert "Главное меню" in again.text
+    # /language re-renders the menu in the new language.
+    await olga.send("/language")
+    await olga.next_bot_message()
+    await olga.press("Кыргызча")
+    menu = await olga.next_bot_message()
+    assert menu.text.startswith("Башкы меню")
+
+
+async def test_conversation_state_is_written_soon_and_survives_a_restart(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aida = sandbox.add_user(first_name="Aida", language_code="ru")
+    await aida.send("/start")
+    await aida.next_bot_message()
+    await bot.settle()
+
+    # Written by the persistence loop within about a second, not at shutdown only.
+    async def stored_states() -> list[str]:
+        async with bot.application.db.transaction() as session:
+            rows = await session.execute(select(ConversationState.state))
+            return list(rows.scalars())
+
+    for _ in range(60):
+        if await stored_states():
+            break
+        await asyncio.sleep(0.05)  # the persistence loop runs on a timer; nothing to await
+    assert await stored_states() == ["1"]
+
+    await bot.restart()
+    await aida.send("что это?")
+    reminder = await aida.next_bot_message()
+    assert reminder.text.startswith("Пожалуйста, выберите язык кнопками ниже.")
+
+
+async def test_cancel(sandbox: Sandbox, bot: BotRunner) -> None:
+    mary = sandbox.add_user(first_name="Mary", language_code="en")
+    await mary.send("/start")
+    await mary.next_bot_message()
+    await mary.send("/cancel")
+    cancelled = await mary.next_bot_message()
+    assert cancelled.text.startswith("Cancelled. Nothing was changed.")
+    assert "Main menu" in cancelled.text
+    await mary.send("/cancel")
+    nothing = await mary.next_bot_message()
+    assert nothing.text.startswith("There is nothing to cancel.")
+    # Out of the picker: a text is not taken as a wrong language answer any more.
+    await mary.send("hello")
+    hint = await mary.next_bot_message()
+    assert hint.text.startswith("Sorry, I did not understand that.")
+
+
+async def test_unknown_text_command_and_sticker_get_a_hint_and_the_menu(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    zarina = sandbox.add_user(first_name="Zarina", language_code="ru")
+    await zarina.send("/start")
+    await zarina.next_bot_message()
+    await zarina.press("Русский")
+    await zarina.next_bot_message()
+
+    await zarina.send("<b>привет</b> & пока")
+    hint = await zarina.next_bot_message()
+    assert hint.text.startswith("Извините, это сообщение мне непонятно.")
+    assert [b for row in hint.buttons for b in row] == ["🌐 Язык", "❓ Помощь"]
+    await zarina.send("/frobnicate")
+    unknown = await zarina.next_bot_message()
+    assert unknown.text.startswith("Я не знаю такой команды.")
+    await zarina.send_sticker()
+    sticker_hint = await zarina.next_bot_message()
+    assert sticker_hint.text.startswith("Извините, это сообщение мне непонятно.")
+
+
+async def test_group_chat_gets_one_answer(sandbox: Sandbox, bot: BotRunner) -> None:
+    group = sandbox.add_group(title="Osh leaders")
+    gulnara = sandbox.add_user(first_name="Gulnara", language_code="ru")
+    aisha = sandbox.add_user(first_name="Aisha", language_code="en")
+    await gulnara.send("/start", chat=group)
+    notice = await gulnara.next_bot_message(chat=group)
+    assert "только в личном чате" in notice.text
+    assert notice.buttons == [["@solidarity_test_bot"]]
+    await aisha.send("/help", chat=group)
+    await gulnara.send("hello everyone", chat=group)
+    await bot.settle()
+    assert len(gulnara.bot_messages(chat=group)) == 1, gulnara.transcript_text(chat=group)
+    assert gulnara.bot_messages() == []
+
+
+async def test_error_in_a_handler_reaches_the_error_handler(
+    sandbox: Sandbox, bot: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def boom(update: Update, context: BotContext) -> None:
+        raise RuntimeError("internal detail that must not reach the user")
+
+    bot.application.add_handler(CommandHandler("boom", boom), group=-2)
+    kanykei = sandbox.add_user(first_name="Kanykei", language_code="ky")
+    with caplog.at_level(logging.ERROR):
+        await kanykei.send("/boom")
+        apology = await kanykei.next_bot_message()
+        await bot.settle()
+    assert apology.text.startswith("Кечиресиз, биз тарапта ката кетти.")
+    assert "internal detail" not in apology.text
+    errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    assert errors and errors[0].exc_info is not None
+    assert "RuntimeError" in caplog.text and TOKEN not in caplog.text
+
+
+async def test_blocking_the_bot_is_remembered(sandbox: Sandbox, bot: BotRunner) -> None:
+    nurgul = sandbox.add_user(first_name="Nurgul", language_code="ky")
+    await nurgul.send("/start")
+    await nurgul.next_bot_message()
+    await nurgul.block()
+    await bot.settle()
+    person = await get_user(bot.application.db, nurgul.id)
+    assert person is not None and person.blocked
+    await nurgul.unblock()
+    await nurgul.send("/start")
+    await nurgul.next_bot_message()
+    person = await get_user(bot.application.db, nurgul.id)
+    assert person is not None and not person.blocked
+
+
+async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRunner) -> None:
+    default = sandbox.commands[('{"type":"default"}', "")]
+    assert [c["command"] for c in default] == ["start", "help", "language", "cancel"]
+    assert default[0]["description"] == "Open the main menu"
+    assert sandbox.commands[('{"type":"default"}', "ru")][2]["description"] == "Сменить язык"
+    assert sandbox.commands[('{"type":"default"}', "ky")][2]["description"] == "Тилди өзгөртүү"
+
+
+async def test_too_many_requests_are_retried_not_lost(sandbox: Sandbox, bot: BotRunner) -> None:
+    bermet = sandbox.add_user(first_name="Bermet", language_code="en")
+    await bermet.send("/start")
+    await bermet.next_bot_message()
+    await bot.settle()
+    sandbox.set_rate_limit(3)
+    await asyncio.gather(
+        *(bot.application.bot.send_message(bermet.id, f"note {i}") for i in range(6))
+    )
+    texts = [m.text for m in bermet.bot_messages()]
+    assert sorted(t for t in texts if t.startswith("note")) == [f"note {i}" for i in range(6)]
+    assert sandbox.breaches and all(b.error_code == 429 for b in sandbox.breaches)
+    sandbox.breaches.clear()
