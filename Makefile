@@ -18,7 +18,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 
 ## compile the gettext catalogs (.po -> .mo)
 compile: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --use-fuzzy -d $(LOCALES) -D messages
+	@$(VENV)/bin/pybabel --quiet compile --use-fuzzy -d $(LOCALES) -D messages
 
 ## start the bot (applies migrations first); needs BOT_TOKEN in the environment or .env
 run: compile
@@ -32,7 +32,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(VENV)/bin/mypy bot db sandbox tests
+	$(VENV)/bin/mypy bot db sandbox tests bench
 
 pytest: $(VENV)/.installed-dev compile
 	$(VENV)/bin/pytest -q

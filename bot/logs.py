@@ -27,5 +27,7 @@ def setup_logging(level: int, secrets: list[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL, and the URL contains the token: keep it quiet.
-    for noisy in ("httpx", "httpcore", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # At DEBUG, python-telegram-bot logs whole updates, i.e. what people typed: never that.
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))

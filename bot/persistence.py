@@ -43,7 +43,11 @@ async def _upsert(session: AsyncSession, model: Any, key: str, values: dict[str,
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
-    """Stores what python-telegram-bot would otherwise keep only in memory."""
+    """Stores what python-telegram-bot would otherwise keep only in memory.
+
+    PTB asks to save the data of every user and chat an update touched, changed or not; the
+    JSON last written is remembered so that unchanged data costs no database write.
+    """
 
     def __init__(self, db: Database, update_interval: float = FLUSH_INTERVAL_SECONDS) -> None:
         super().__init__(
@@ -53,23 +57,34 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             update_interval=update_interval,
         )
         self.db = db
+        self._written: dict[tuple[str, object], str] = {}
+
+    def _unchanged(self, kind: str, key: object, dumped: str, absent: str) -> bool:
+        """True if this is exactly what is stored (`absent` stands for no row at all)."""
+        return self._written.get((kind, key), absent) == dumped
 
     # -- loading -------------------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedUserData))).scalars()
-            return {row.user_id: json.loads(row.data) for row in rows}
+            loaded = {row.user_id: row.data for row in rows}
+        self._written.update({("user", k): v for k, v in loaded.items()})
+        return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_chat_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedChatData))).scalars()
-            return {row.chat_id: json.loads(row.data) for row in rows}
+            loaded = {row.chat_id: row.data for row in rows}
+        self._written.update({("chat", k): v for k, v in loaded.items()})
+        return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_bot_data(self) -> Data:
         async with self.db.transaction() as session:
             row = await session.get(PersistedBotData, 1)
-            return json.loads(row.data) if row else {}
+            stored = row.data if row else _dumps({})
+        self._written[("bot", 1)] = stored
+        return json.loads(stored)
 
     async def get_callback_data(self) -> None:
         return None
@@ -89,6 +104,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
         key_json = _dumps(list(key))
+        state_json = "null" if new_state is None else _dumps(new_state)
+        if self._unchanged(f"conv:{name}", key_json, state_json, absent="null"):
+            return
         async with self.db.transaction() as session:
             if new_state is None:
                 await session.execute(
@@ -96,31 +114,40 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                         ConversationState.name == name, ConversationState.key == key_json
                     )
                 )
-                return
-            await _upsert(
-                session,
-                ConversationState,
-                "*",
-                {"name": name, "key": key_json, "state": _dumps(new_state), "updated_at": utcnow()},
-            )
+            else:
+                await _upsert(
+                    session,
+                    ConversationState,
+                    "*",
+                    {"name": name, "key": key_json, "state": state_json, "updated_at": utcnow()},
+                )
+        self._written[(f"conv:{name}", key_json)] = state_json
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
+        dumped = _dumps(data)
+        if self._unchanged("user", user_id, dumped, absent="{}"):
+            return
         async with self.db.transaction() as session:
             await _upsert(
                 session,
                 PersistedUserData,
                 "user_id",
-                {"user_id": user_id, "data": _dumps(data), "updated_at": utcnow()},
+                {"user_id": user_id, "data": dumped, "updated_at": utcnow()},
             )
+        self._written[("user", user_id)] = dumped
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
+        dumped = _dumps(data)
+        if self._unchanged("chat", chat_id, dumped, absent="{}"):
+            return
         async with self.db.transaction() as session:
             await _upsert(
                 session,
                 PersistedChatData,
                 "chat_id",
-                {"chat_id": chat_id, "data": _dumps(data), "updated_at": utcnow()},
+                {"chat_id": chat_id, "data": dumped, "updated_at": utcnow()},
             )
+        self._written[("chat", chat_id)] = dumped
 
     async def update_bot_data(self, data: Data) -> None:
         async with self.db.transaction() as session:
@@ -135,12 +162,14 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
+        self._written.pop(("chat", chat_id), None)
         async with self.db.transaction() as session:
             await session.execute(
                 delete(PersistedChatData).where(PersistedChatData.chat_id == chat_id)
             )
 
     async def drop_user_data(self, user_id: int) -> None:
+        self._written.pop(("user", user_id), None)
         async with self.db.transaction() as session:
             await session.execute(
                 delete(PersistedUserData).where(PersistedUserData.user_id == user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,8 +80,8 @@ async def record_user(
                 "blocked_at": None,
             },
         )
-        await session.execute(stmt)
-        user = (await session.execute(select(User).where(User.id == user_id))).scalar_one()
+        returning = stmt.returning(User).execution_options(populate_existing=True)
+        user = (await session.scalars(returning)).one()
         return _info(user), user.first_seen == now
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 
 from . import cli
@@ -14,10 +16,16 @@ async def _serve(host: str, port: int, rate_limit: float, bot_username: str) -> 
     sb = Sandbox(rate_limit=rate_limit, bot_username=bot_username)
     await sb.start(host=host, port=port)
     print(f"Sandbox listening on {sb.url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await sb.stop()
+    print("Sandbox stopped", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,10 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=float, default=30.0)
     parser.add_argument("--bot-username", default="solidarity_test_bot")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args.host, args.port, args.rate_limit, args.bot_username))
-    except KeyboardInterrupt:
-        print("Sandbox stopped", flush=True)
     return 0
 
 

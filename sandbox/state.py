@@ -311,6 +311,23 @@ class SimUser:
             + self.transcript_text(chat)
         )
 
+    async def forge_press(
+        self, data: str, message_id: int | None = None, chat: SimChat | None = None
+    ) -> str:
+        """A modified client sending callback data of its own making, on a bot message
+        (the newest visible one unless `message_id` is given). Returns the callback query id."""
+        c = self._existing_chat(chat)
+        candidates = [
+            m
+            for m in (c.messages if c is not None else [])
+            if m.sender is None
+            and not m.deleted
+            and (message_id is None or m.message_id == message_id)
+        ]
+        if c is None or not candidates:
+            raise LookupError(f"{self.first_name}: no bot message to attach a forged press to")
+        return self._press(c, candidates[-1], data)
+
     def _press(self, chat: SimChat, msg: Msg, data: str) -> str:
         self._open_chat(None if chat is self.private_chat else chat)
         qid = str(next(self.world.query_ids))
@@ -502,15 +519,31 @@ class World:
         self._next_group_id = -1001
         self._file_counter = itertools.count(1)
         self._event = asyncio.Event()
+        # Waiters of wait_until: checked on every change, woken only when their condition holds.
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self.stopping = False
         self.poll_generation = 0
 
     # -- change notification ----------------------------------------------
 
     def changed(self) -> None:
-        """Wake everything waiting on sandbox state."""
+        """Wake long polls, and the waiters whose condition now holds."""
         self._event.set()
         self._event = asyncio.Event()
+        waiting = []
+        for predicate, future in self._waiters:
+            if future.done():
+                continue
+            try:
+                ready = predicate()
+            except Exception as exc:  # surfaces in the waiting test, not in the server
+                future.set_exception(exc)
+                continue
+            if ready:
+                future.set_result(None)
+            else:
+                waiting.append((predicate, future))
+        self._waiters = waiting
 
     async def wait_change(self, timeout: float) -> None:
         """Return at the next state change or after `timeout` seconds."""
@@ -521,13 +554,14 @@ class World:
     async def wait_until(
         self, predicate: Callable[[], bool], timeout: float, describe: Callable[[], str]
     ) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(describe())
-            await self.wait_change(remaining)
+        if predicate():
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((predicate, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise TimeoutError(describe()) from None
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         await self.wait_until(

@@ -10,7 +10,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import resolve_language
-from db.users import get_user, set_blocked
+from db.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,11 @@ def describe(update: object) -> str:
 async def on_error(update: object, context: BotContext) -> None:
     """Log the error with its traceback and apologise to the person, in her language."""
     error = context.error
-    if isinstance(update, Update) and isinstance(error, Forbidden) and update.effective_user:
-        # She blocked the bot: a permanent state, remembered so nothing more is sent.
-        await set_blocked(context.db, update.effective_user.id, True)
-        log.info("User %s has blocked the bot", update.effective_user.id)
+    if isinstance(error, Forbidden):
+        # Someone blocked the bot. It may not be the person whose update this is (a notice to
+        # another person can fail too), so nobody is marked here: blocking is recorded from
+        # Telegram's my_chat_member update, and senders to others record it per recipient.
+        log.info("Forbidden while handling %s: %s", describe(update), error.message)
         return
     if isinstance(error, NetworkError) and not isinstance(update, Update):
         log.warning("Network problem talking to Telegram: %s", error)

@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.conversation import persistent_conversation
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, get_translator
 from bot.menu import (
     LANGUAGE_CALLBACK_PREFIX,
@@ -156,7 +157,8 @@ async def show_help(update: Update, context: BotContext) -> None:
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
-    language_conversation: ConversationHandler[BotContext] = ConversationHandler(
+    language_conversation = persistent_conversation(
+        "language",
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("language", ask_language),
@@ -169,9 +171,6 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
             ]
         },
         fallbacks=[CommandHandler("cancel", cancel_language)],
-        allow_reentry=True,
-        name="language",
-        persistent=True,
     )
     return [
         language_conversation,

@@ -14,7 +14,7 @@ from bot.context import BotContext
 from db.models import ConversationState
 from db.users import get_user
 from sandbox import Sandbox, SimUser
-from tests.e2e.conftest import TOKEN, BotRunner
+from tests.e2e.runner import TOKEN, BotRunner
 
 
 def last_text(user: SimUser) -> str:
@@ -198,13 +198,14 @@ async def test_error_in_a_handler_reaches_the_error_handler(
     async def boom(update: Update, context: BotContext) -> None:
         raise RuntimeError("internal detail that must not reach the user")
 
-    bot.application.add_handler(CommandHandler("boom", boom), group=-2)
+    bot.add_feature_handler(CommandHandler("boom", boom))
     kanykei = sandbox.add_user(first_name="Kanykei", language_code="ky")
     with caplog.at_level(logging.ERROR):
         await kanykei.send("/boom")
         apology = await kanykei.next_bot_message()
         await bot.settle()
     assert apology.text.startswith("Кечиресиз, биз тарапта ката кетти.")
+    assert len(kanykei.bot_messages()) == 1, kanykei.transcript_text()
     assert "internal detail" not in apology.text
     errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
     assert errors and errors[0].exc_info is not None
@@ -247,3 +248,48 @@ async def test_too_many_requests_are_retried_not_lost(sandbox: Sandbox, bot: Bot
     assert sorted(t for t in texts if t.startswith("note")) == [f"note {i}" for i in range(6)]
     assert sandbox.breaches and all(b.error_code == 429 for b in sandbox.breaches)
     sandbox.breaches.clear()
+
+
+async def test_sending_to_someone_who_blocked_the_bot_does_not_crash(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    asel = sandbox.add_user(first_name="Asel", language_code="ru")
+    await asel.send("/start")
+    await asel.next_bot_message()
+    # Blocked, as seen by the sandbox, before the bot has heard of it.
+    asel.blocked = True
+
+    async def tell_asel(update: Update, context: BotContext) -> None:
+        await context.bot.send_message(asel.id, "news")
+
+    bot.add_feature_handler(CommandHandler("tell", tell_asel))
+    coordinator = sandbox.add_user(first_name="Coordinator", language_code="en")
+    await coordinator.send("/tell")
+    await bot.settle()
+    person = await get_user(bot.application.db, coordinator.id)
+    assert person is not None and not person.blocked, "the 403 was about someone else"
+    assert coordinator.bot_messages() == [], coordinator.transcript_text()
+    assert [b.error_code for b in sandbox.breaches] == [403]
+    sandbox.breaches.clear()
+    # The bot is still alive for everyone else.
+    await coordinator.send("/help")
+    assert "Commands" in (await coordinator.next_bot_message()).text
+
+
+async def test_unknown_or_forged_button_is_answered_not_ignored(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    cholpon = sandbox.add_user(first_name="Cholpon", language_code="ky")
+    await cholpon.send("/start")
+    await cholpon.next_bot_message()
+    query_id = await cholpon.forge_press("admin:approve:1")
+    await cholpon.wait_for(
+        lambda u: any(a["callback_query_id"] == query_id for a in u.callback_answers)
+    )
+    answer = next(a for a in cholpon.callback_answers if a["callback_query_id"] == query_id)
+    assert answer["text"].startswith("Бул баскыч мындан ары иштебейт.")
+    # A forged language code is not taken either.
+    await cholpon.forge_press("lang:xx")
+    await bot.settle()
+    person = await get_user(bot.application.db, cholpon.id)
+    assert person is not None and person.language is None
