@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    ContextTypes,
+    Defaults,
+)
 
 from bot.config import Settings
 from bot.context import BotContext, SolidarityApp
-from bot.handlers import errors, fallback, start, users
+from bot.handlers import errors, fallback, resolution, resolution_admin, start, users
 from bot.i18n import LANGUAGES, get_translator
 from bot.menu import bot_commands
 from bot.persistence import DatabasePersistence
@@ -73,6 +81,13 @@ def build_application(
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
     app: SolidarityApp = builder.build()  # type: ignore[assignment]
     app.add_handlers(users.build_handlers(), group=-1)
-    app.add_handlers(start.build_handlers() + fallback.build_handlers(), group=0)
+    # Order matters within the group: the first handler that accepts an update takes it.
+    features: list[BaseHandler[Update, BotContext, Any]] = [
+        *resolution.build_handlers(),
+        *resolution_admin.build_handlers(),
+        *start.build_handlers(),
+        *fallback.build_handlers(),
+    ]
+    app.add_handlers(features, group=0)
     app.add_error_handler(errors.on_error)
     return app

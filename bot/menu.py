@@ -20,6 +20,7 @@ class MenuEntry:
 
 
 MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("📜", N_("Resolution"), "res:toc"),
     MenuEntry("🌐", N_("Language"), "menu:language"),
     MenuEntry("❓", N_("Help"), "menu:help"),
 )
@@ -27,6 +28,7 @@ MENU: tuple[MenuEntry, ...] = (
 # (command, description) in the order shown by /help and in Telegram's command menu.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Open the main menu")),
+    ("resolution", N_("Read the resolution")),
     ("help", N_("What this bot does and how to use it")),
     ("language", N_("Change the language")),
     ("cancel", N_("Stop the current action")),

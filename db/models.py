@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.types import UTCDateTime
@@ -80,3 +80,36 @@ class ConversationState(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     state: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ResolutionVersion(Base):
+    """A text of the resolution in one language, uploaded by a coordinator. Never deleted."""
+
+    __tablename__ = "resolution_versions"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'discarded')", name="status"),
+        Index("ix_resolution_versions_lang_status", "lang", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    uploaded_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[int | None] = mapped_column(BigInteger)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    official_by: Mapped[int | None] = mapped_column(BigInteger)
+    official_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class FileCache(Base):
+    """Telegram file_ids of documents the bot has uploaded once, to re-send without uploading."""
+
+    __tablename__ = "file_cache"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot.persistence import DatabasePersistence
 from db.engine import Database
+from db.migrate import alembic_config
 from db.users import get_user, record_user, set_blocked, set_language
 
 
@@ -22,7 +24,8 @@ async def test_migrations_create_schema_and_sqlite_is_configured(db: Database) -
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-        assert version == "0001"
+        head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+        assert version == head
         pk = await conn.run_sync(lambda c: inspect(c).get_pk_constraint("users"))
         assert pk["name"] == "pk_users"
 

@@ -6,7 +6,6 @@ import html
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -28,6 +27,7 @@ from bot.menu import (
     main_menu_keyboard,
     main_menu_text,
 )
+from bot.replies import edit_or_send
 from db.users import set_language
 
 log = logging.getLogger(__name__)
@@ -128,22 +128,6 @@ async def cancel_language(update: Update, context: BotContext) -> int:
         reply_markup=main_menu_keyboard(t),
     )
     return ConversationHandler.END
-
-
-async def edit_or_send(update: Update, context: BotContext, text: str, markup: object) -> None:
-    """Replace the message under the pressed button, or send a new one for a command."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer()
-        try:
-            await query.edit_message_text(text, reply_markup=markup)  # type: ignore[arg-type]
-        except BadRequest as exc:
-            # A double tap delivers two presses for one message; the second changes nothing.
-            if "not modified" not in exc.message:
-                raise
-        return
-    assert update.effective_message
-    await update.effective_message.reply_text(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
 async def show_menu(update: Update, context: BotContext) -> None:

@@ -1,0 +1,292 @@
+"""Reading the resolution: contents, sections with navigation, deep links, summary, download."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from urllib.parse import quote
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, Translator, get_translator
+from bot.menu import MENU_CALLBACK
+from bot.replies import edit_or_send
+from bot.services.resolution import (
+    POINTS,
+    SECTION_IDS,
+    builtin_summary,
+    render_document,
+    section_pages,
+)
+from bot.services.resolution_library import CurrentText, current_text
+from db.resolution import cache_file_id, cached_file_id, forget_file_id
+
+log = logging.getLogger(__name__)
+
+_LANGS = "|".join(LANGUAGES)
+_SECTIONS = "|".join(SECTION_IDS)
+CONTENTS_PATTERN = rf"^res:toc(?::({_LANGS}))?$"
+PAGE_PATTERN = rf"^res:s:({_LANGS}):({_SECTIONS}):(\d{{1,2}})$"
+SUMMARY_PATTERN = rf"^res:sum:({_LANGS})$"
+DOWNLOAD_PATTERN = rf"^res:dl:({_LANGS})$"
+DEEP_LINK_RE = re.compile(rf"^res_({_SECTIONS})_({_LANGS})$")
+
+
+def reading_language(context: BotContext) -> str:
+    """The text is shown in her language unless she asks for another one."""
+    return context.lang or DEFAULT_LANGUAGE
+
+
+def unofficial_label(t: Translator, current: CurrentText) -> str | None:
+    return None if current.official else t.gettext("Unofficial translation")
+
+
+def deep_link(context: BotContext, section_id: str, lang: str) -> str:
+    return f"https://t.me/{context.bot.username}?start=res_{section_id}_{lang}"
+
+
+def _other_languages(lang: str, callback: str) -> list[InlineKeyboardButton]:
+    """Buttons to switch to the other two languages; `callback` has a {lang} slot."""
+    return [
+        InlineKeyboardButton(f"🌐 {LANGUAGE_NAMES[code]}", callback_data=callback.format(lang=code))
+        for code in LANGUAGES
+        if code != lang
+    ]
+
+
+# -- contents ---------------------------------------------------------------------------------
+
+
+def contents_keyboard(t: Translator, current: CurrentText) -> InlineKeyboardMarkup:
+    lang = current.lang
+    res = current.resolution
+
+    def button(section_id: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            res.section(section_id).title, callback_data=f"res:s:{lang}:{section_id}:0"
+        )
+
+    rows = [
+        [button("preamble")],
+        [button(p) for p in POINTS[:3]],
+        [button(p) for p in POINTS[3:]],
+        [button("appeal"), button("participants")],
+        [button("notes")],
+        [
+            InlineKeyboardButton(
+                "📝 " + t.gettext("Short summary"), callback_data=f"res:sum:{lang}"
+            ),
+            InlineKeyboardButton("⬇️ " + t.gettext("Download"), callback_data=f"res:dl:{lang}"),
+        ],
+        _other_languages(lang, "res:toc:{lang}"),
+        [InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_CALLBACK)],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def contents_text(t: Translator, current: CurrentText) -> str:
+    lines = [f"📜 <b>{html.escape(current.resolution.title)}</b>"]
+    label = unofficial_label(t, current)
+    if label:
+        lines.append(f"<i>{label}</i>")
+    lines += ["", t.gettext("Choose a section to read:")]
+    return "\n".join(lines)
+
+
+async def show_contents(update: Update, context: BotContext, lang: str | None = None) -> None:
+    """The contents page: sections, short summary, download, other languages."""
+    if lang is None and context.match is not None:
+        lang = context.match.group(1)
+    current = await current_text(context.db, lang or reading_language(context))
+    await edit_or_send(
+        update, context, contents_text(context.t, current), contents_keyboard(context.t, current)
+    )
+
+
+# -- sections ---------------------------------------------------------------------------------
+
+
+def page_text(
+    t: Translator, context: BotContext, current: CurrentText, section_id: str, part: int
+) -> str:
+    res = current.resolution
+    pages = section_pages(res, section_id)
+    number = SECTION_IDS.index(section_id) + 1
+    heading = (
+        f"📜 <b>{html.escape(res.section(section_id).title)}</b> · {number}/{len(SECTION_IDS)}"
+    )
+    if len(pages) > 1:
+        heading += " · " + t.gettext("part {part} of {parts}").format(
+            part=part + 1, parts=len(pages)
+        )
+    lines = [heading, f"<i>{html.escape(res.title)}</i>"]
+    label = unofficial_label(t, current)
+    if label:
+        lines.append(f"<i>{label}</i>")
+    lines += ["", pages[part], "", "🔗 " + t.gettext("Link to share this section:")]
+    lines.append(deep_link(context, section_id, current.lang))
+    return "\n".join(lines)
+
+
+def page_keyboard(
+    t: Translator, context: BotContext, current: CurrentText, section_id: str, part: int
+) -> InlineKeyboardMarkup:
+    lang = current.lang
+    res = current.resolution
+    flat = [(sid, i) for sid in SECTION_IDS for i in range(len(section_pages(res, sid)))]
+    here = flat.index((section_id, part))
+    nav: list[InlineKeyboardButton] = []
+    if here > 0:
+        sid, i = flat[here - 1]
+        nav.append(InlineKeyboardButton("◀", callback_data=f"res:s:{lang}:{sid}:{i}"))
+    nav.append(InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=f"res:toc:{lang}"))
+    if here < len(flat) - 1:
+        sid, i = flat[here + 1]
+        nav.append(InlineKeyboardButton("▶", callback_data=f"res:s:{lang}:{sid}:{i}"))
+    link = deep_link(context, section_id, lang)
+    share_url = (
+        f"https://t.me/share/url?url={quote(link, safe='')}"
+        f"&text={quote(res.section(section_id).title, safe='')}"
+    )
+    return InlineKeyboardMarkup(
+        [
+            nav,
+            _other_languages(lang, "res:s:{lang}:" + section_id + ":0"),
+            [InlineKeyboardButton("↗ " + t.gettext("Share"), url=share_url)],
+        ]
+    )
+
+
+async def show_section(
+    update: Update, context: BotContext, lang: str, section_id: str, part: int = 0
+) -> None:
+    current = await current_text(context.db, lang)
+    part = min(part, len(section_pages(current.resolution, section_id)) - 1)
+    t = context.t
+    await edit_or_send(
+        update,
+        context,
+        page_text(t, context, current, section_id, part),
+        page_keyboard(t, context, current, section_id, part),
+    )
+
+
+async def open_page(update: Update, context: BotContext) -> None:
+    """A section button, ◀ ▶, or another language of the same section."""
+    assert context.match is not None
+    lang, section_id, part = context.match.groups()
+    await show_section(update, context, lang, section_id, int(part))
+
+
+async def resolution_command(update: Update, context: BotContext) -> None:
+    """/resolution opens the contents; /resolution N opens point N."""
+    assert update.effective_message
+    args = context.args or []
+    if not args:
+        await show_contents(update, context, reading_language(context))
+        return
+    if len(args) == 1 and args[0] in {str(n) for n in range(1, len(POINTS) + 1)}:
+        await show_section(update, context, reading_language(context), f"p{args[0]}")
+        return
+    await update.effective_message.reply_text(
+        context.t.gettext(
+            "The resolution has six points: send /resolution and a number from 1 to 6, "
+            "for example /resolution 5."
+        )
+    )
+    await show_contents(update, context, reading_language(context))
+
+
+async def open_deep_link(update: Update, context: BotContext) -> None:
+    """t.me/<bot>?start=res_<section>_<lang>: a shared section, in the language it was shared."""
+    payload = (context.args or [""])[0]
+    match = DEEP_LINK_RE.match(payload)
+    if match is None:
+        assert update.effective_message
+        await update.effective_message.reply_text(
+            context.t.gettext("This link is not valid any more. Here is the resolution:")
+        )
+        await show_contents(update, context, reading_language(context))
+        return
+    section_id, lang = match.groups()
+    if context.lang is None:
+        context.lang = lang
+    await show_section(update, context, lang, section_id)
+
+
+# -- summary and download ---------------------------------------------------------------------
+
+
+async def show_summary(update: Update, context: BotContext) -> None:
+    """The short summary of the six points (ours, not part of the resolution)."""
+    assert context.match is not None
+    lang = context.match.group(1)
+    t = context.t
+    text = "\n".join(
+        [
+            "📝 <b>" + t.gettext("Short summary") + "</b>",
+            "<i>"
+            + t.gettext("Prepared by the community; it is not the text of the resolution.")
+            + "</i>",
+            "",
+            html.escape(builtin_summary(lang)),
+        ]
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=f"res:toc:{lang}")],
+            _other_languages(lang, "res:sum:{lang}"),
+        ]
+    )
+    await edit_or_send(update, context, text, keyboard)
+
+
+async def download(update: Update, context: BotContext) -> None:
+    """The whole text as an HTML file; uploaded once, then re-sent by its Telegram file_id."""
+    query = update.callback_query
+    assert query is not None and context.match is not None and update.effective_chat
+    await query.answer()
+    lang = context.match.group(1)
+    chat_id = update.effective_chat.id
+    current = await current_text(context.db, lang)
+    # The file speaks the language of its text, label included.
+    label = unofficial_label(get_translator(lang, context.settings.timezone), current)
+    caption = f"📜 <b>{html.escape(current.resolution.title)}</b>"
+    if label:
+        caption += f"\n<i>{label}</i>"
+    file_id = await cached_file_id(context.db, current.cache_key)
+    if file_id is not None:
+        try:
+            await context.bot.send_document(chat_id, file_id, caption=caption)
+            return
+        except BadRequest as exc:
+            log.warning("Cached document for %s refused (%s); uploading again", lang, exc.message)
+            await forget_file_id(context.db, current.cache_key)
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    document = InputFile(
+        render_document(current.resolution, label), filename=f"resolution-{lang}.html"
+    )
+    sent = await context.bot.send_document(chat_id, document, caption=caption)
+    if sent.document is not None:
+        await cache_file_id(context.db, current.cache_key, sent.document.file_id)
+
+
+async def contents_button(update: Update, context: BotContext) -> None:
+    """The menu entry and the "contents" buttons."""
+    await show_contents(update, context)
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("start", open_deep_link, filters=filters.Regex(r"^/start res_")),
+        CommandHandler("resolution", resolution_command),
+        CallbackQueryHandler(contents_button, pattern=CONTENTS_PATTERN),
+        CallbackQueryHandler(open_page, pattern=PAGE_PATTERN),
+        CallbackQueryHandler(show_summary, pattern=SUMMARY_PATTERN),
+        CallbackQueryHandler(download, pattern=DOWNLOAD_PATTERN),
+    ]
