@@ -85,7 +85,11 @@ async def add_draft(db: Database, *, lang: str, source: str, sha256: str, user_i
 async def publish(db: Database, version_id: int, *, user_id: int, official: bool) -> bool:
     """Publish a draft; False if it is not a draft (already published or discarded)."""
     now = utcnow()
-    values: dict[str, object] = {"status": "published", "published_by": user_id, "published_at": now}
+    values: dict[str, object] = {
+        "status": "published",
+        "published_by": user_id,
+        "published_at": now,
+    }
     if official:
         values |= {"official": True, "official_by": user_id, "official_at": now}
     async with db.transaction() as session:

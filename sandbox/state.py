@@ -482,6 +482,19 @@ class SimUser:
         self._cursors[msg.chat.id] = msg.seq
         return _entry(msg)
 
+    async def callback_answer(self, query_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for the bot's answerCallbackQuery to one of her presses, and return it."""
+
+        def answered() -> dict[str, Any] | None:
+            return next(
+                (a for a in self.callback_answers if a.get("callback_query_id") == query_id), None
+            )
+
+        await self.wait_for(lambda _u: answered() is not None, timeout)
+        answer = answered()
+        assert answer is not None
+        return answer
+
     async def wait_for(self, predicate: Callable[[SimUser], bool], timeout: float = 10.0) -> None:
         await self.world.wait_until(
             lambda: predicate(self),

@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, Translator, get_translator
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, Translator, gettext_in
 from bot.menu import MENU_CALLBACK
 from bot.replies import edit_or_send
 from bot.services.resolution import (
@@ -42,12 +42,13 @@ def reading_language(context: BotContext) -> str:
     return context.lang or DEFAULT_LANGUAGE
 
 
-def unofficial_label(t: Translator, current: CurrentText) -> str | None:
-    return None if current.official else t.gettext("Unofficial translation")
+def unofficial_label(current: CurrentText) -> str | None:
+    """The label belongs to the text, so it is in the text's language."""
+    return None if current.official else gettext_in(current.lang, N_("Unofficial translation"))
 
 
-def deep_link(context: BotContext, section_id: str, lang: str) -> str:
-    return f"https://t.me/{context.bot.username}?start=res_{section_id}_{lang}"
+def deep_link(bot_username: str, section_id: str, lang: str) -> str:
+    return f"https://t.me/{bot_username}?start=res_{section_id}_{lang}"
 
 
 def _other_languages(lang: str, callback: str) -> list[InlineKeyboardButton]:
@@ -91,7 +92,7 @@ def contents_keyboard(t: Translator, current: CurrentText) -> InlineKeyboardMark
 
 def contents_text(t: Translator, current: CurrentText) -> str:
     lines = [f"📜 <b>{html.escape(current.resolution.title)}</b>"]
-    label = unofficial_label(t, current)
+    label = unofficial_label(current)
     if label:
         lines.append(f"<i>{label}</i>")
     lines += ["", t.gettext("Choose a section to read:")]
@@ -111,9 +112,7 @@ async def show_contents(update: Update, context: BotContext, lang: str | None = 
 # -- sections ---------------------------------------------------------------------------------
 
 
-def page_text(
-    t: Translator, context: BotContext, current: CurrentText, section_id: str, part: int
-) -> str:
+def page_text(t: Translator, current: CurrentText, section_id: str, part: int, link: str) -> str:
     res = current.resolution
     pages = section_pages(res, section_id)
     number = SECTION_IDS.index(section_id) + 1
@@ -125,16 +124,15 @@ def page_text(
             part=part + 1, parts=len(pages)
         )
     lines = [heading, f"<i>{html.escape(res.title)}</i>"]
-    label = unofficial_label(t, current)
+    label = unofficial_label(current)
     if label:
         lines.append(f"<i>{label}</i>")
-    lines += ["", pages[part], "", "🔗 " + t.gettext("Link to share this section:")]
-    lines.append(deep_link(context, section_id, current.lang))
+    lines += ["", pages[part], "", "🔗 " + t.gettext("Link to share this section:"), link]
     return "\n".join(lines)
 
 
 def page_keyboard(
-    t: Translator, context: BotContext, current: CurrentText, section_id: str, part: int
+    t: Translator, current: CurrentText, section_id: str, part: int, link: str
 ) -> InlineKeyboardMarkup:
     lang = current.lang
     res = current.resolution
@@ -148,7 +146,6 @@ def page_keyboard(
     if here < len(flat) - 1:
         sid, i = flat[here + 1]
         nav.append(InlineKeyboardButton("▶", callback_data=f"res:s:{lang}:{sid}:{i}"))
-    link = deep_link(context, section_id, lang)
     share_url = (
         f"https://t.me/share/url?url={quote(link, safe='')}"
         f"&text={quote(res.section(section_id).title, safe='')}"
@@ -168,11 +165,12 @@ async def show_section(
     current = await current_text(context.db, lang)
     part = min(part, len(section_pages(current.resolution, section_id)) - 1)
     t = context.t
+    link = deep_link(context.bot.username, section_id, lang)
     await edit_or_send(
         update,
         context,
-        page_text(t, context, current, section_id, part),
-        page_keyboard(t, context, current, section_id, part),
+        page_text(t, current, section_id, part, link),
+        page_keyboard(t, current, section_id, part, link),
     )
 
 
@@ -254,8 +252,7 @@ async def download(update: Update, context: BotContext) -> None:
     lang = context.match.group(1)
     chat_id = update.effective_chat.id
     current = await current_text(context.db, lang)
-    # The file speaks the language of its text, label included.
-    label = unofficial_label(get_translator(lang, context.settings.timezone), current)
+    label = unofficial_label(current)
     caption = f"📜 <b>{html.escape(current.resolution.title)}</b>"
     if label:
         caption += f"\n<i>{label}</i>"

@@ -76,6 +76,12 @@ class Translator:
         return format_date(value, format=fmt, locale=self.locale)
 
 
+def gettext_in(lang: str, message: str) -> str:
+    """A text in a given language rather than the reader's (e.g. a label that belongs to a
+    document in that language)."""
+    return load_catalog(lang).gettext(message)
+
+
 @cache
 def get_translator(lang: str, tz_name: str) -> Translator:
     return Translator(lang, ZoneInfo(tz_name))
