@@ -37,15 +37,18 @@ def builtin(lang: str) -> Resolution:
     return parse(builtin_source(lang), lang)
 
 
-_parsed: dict[int, Resolution] = {}
+# Parsed published texts, by (version id, sha256): the hash keeps two databases (e.g. tests)
+# that reuse an id from sharing an entry.
+_parsed: dict[tuple[int, str], Resolution] = {}
 
 
 async def current_text(db: Database, lang: str) -> CurrentText:
     version = await current_version(db, lang)
     if version is None:
         return CurrentText(builtin(lang), None, lang in BUILTIN_OFFICIAL)
-    resolution = _parsed.get(version.id)
+    key = (version.id, version.sha256)
+    resolution = _parsed.get(key)
     if resolution is None:
         resolution = parse(await version_source(db, version.id), lang)
-        _parsed[version.id] = resolution
+        _parsed[key] = resolution
     return CurrentText(resolution, version.id, version.official)
