@@ -16,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser("key", help="print a new encryption key for DATA_KEY")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
@@ -47,6 +48,11 @@ def run_bot() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "key":
+            from bot.services.crypto import new_key
+
+            print(new_key())
+            return 0
         if args.command == "db":
             storage = load_storage_settings()
             from bot.logs import setup_logging

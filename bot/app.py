@@ -22,6 +22,7 @@ from bot.handlers import errors, fallback, resolution, resolution_admin, start, 
 from bot.i18n import LANGUAGES, get_translator
 from bot.menu import bot_commands
 from bot.persistence import DatabasePersistence
+from bot.services.crypto import load_cipher
 from db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,12 @@ def build_application(
 ) -> SolidarityApp:
     """The bot, ready to run. `rate_limit=False` only for benchmarks that measure the bot itself
     rather than Telegram's 30 messages per second."""
-    db = db or Database(settings.database_url)
+    db = db or Database(
+        settings.database_url,
+        cipher=load_cipher(
+            settings.data_key.get_secret_value() if settings.data_key else None, settings.data_dir
+        ),
+    )
     builder = (
         ApplicationBuilder()
         .application_class(SolidarityApp, kwargs={"settings": settings, "db": db})

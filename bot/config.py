@@ -32,6 +32,8 @@ HINTS: dict[str, str] = {
     "TIMEZONE": "use an IANA time zone name, e.g. Asia/Bishkek",
     "DATA_DIR": "use a folder path, e.g. data",
     "LOG_LEVEL": "use one of " + ", ".join(LOG_LEVELS),
+    "DATA_KEY": "generate one with `python -m bot key` (or leave it unset to use a key file)",
+    "JOIN_APPROVAL": "use true or false",
 }
 
 
@@ -65,6 +67,21 @@ class Settings(StorageSettings):
     )
     timezone: str = Field(default="Asia/Bishkek", validation_alias="TIMEZONE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+    data_key: SecretStr | None = Field(default=None, validation_alias="DATA_KEY")
+    join_approval: bool = Field(default=True, validation_alias="JOIN_APPROVAL")
+
+    @field_validator("data_key")
+    @classmethod
+    def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.get_secret_value().strip().encode())
+        except ValueError as exc:
+            raise ValueError("is not a key made by `python -m bot key`") from exc
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("bot_token")
     @classmethod

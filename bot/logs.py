@@ -29,5 +29,7 @@ def setup_logging(level: int, secrets: list[str]) -> None:
     # httpx logs every request URL, and the URL contains the token: keep it quiet.
     for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    # At DEBUG, python-telegram-bot logs whole updates, i.e. what people typed: never that.
-    logging.getLogger("telegram").setLevel(max(level, logging.INFO))
+    # At DEBUG, python-telegram-bot logs whole updates and aiosqlite every statement with its
+    # values, i.e. what people typed: never that.
+    for talkative in ("telegram", "aiosqlite"):
+        logging.getLogger(talkative).setLevel(max(level, logging.INFO))

@@ -43,7 +43,7 @@ async def _upsert(session: AsyncSession, model: Any, key: str, values: dict[str,
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
-    """Stores what python-telegram-bot would otherwise keep only in memory.
+    """Stores what python-telegram-bot would otherwise keep only in memory, encrypted.
 
     PTB asks to save the data of every user and chat an update touched, changed or not; the
     JSON last written is remembered so that unchanged data costs no database write.
@@ -59,6 +59,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self.db = db
         self._written: dict[tuple[str, object], str] = {}
 
+    def _seal(self, dumped: str) -> str:
+        """Data typed by people (a half-filled report, a phone number) is encrypted at rest."""
+        return self.db.cipher.encrypt(dumped)
+
+    def _open(self, stored: str) -> str:
+        return self.db.cipher.decrypt(stored)
+
     def _unchanged(self, kind: str, key: object, dumped: str, absent: str) -> bool:
         """True if this is exactly what is stored (`absent` stands for no row at all)."""
         return self._written.get((kind, key), absent) == dumped
@@ -68,21 +75,21 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     async def get_user_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedUserData))).scalars()
-            loaded = {row.user_id: row.data for row in rows}
+            loaded = {row.user_id: self._open(row.data) for row in rows}
         self._written.update({("user", k): v for k, v in loaded.items()})
         return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_chat_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedChatData))).scalars()
-            loaded = {row.chat_id: row.data for row in rows}
+            loaded = {row.chat_id: self._open(row.data) for row in rows}
         self._written.update({("chat", k): v for k, v in loaded.items()})
         return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_bot_data(self) -> Data:
         async with self.db.transaction() as session:
             row = await session.get(PersistedBotData, 1)
-            stored = row.data if row else _dumps({})
+            stored = self._open(row.data) if row else _dumps({})
         self._written[("bot", 1)] = stored
         return json.loads(stored)
 
@@ -132,7 +139,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 session,
                 PersistedUserData,
                 "user_id",
-                {"user_id": user_id, "data": dumped, "updated_at": utcnow()},
+                {"user_id": user_id, "data": self._seal(dumped), "updated_at": utcnow()},
             )
         self._written[("user", user_id)] = dumped
 
@@ -145,18 +152,22 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 session,
                 PersistedChatData,
                 "chat_id",
-                {"chat_id": chat_id, "data": dumped, "updated_at": utcnow()},
+                {"chat_id": chat_id, "data": self._seal(dumped), "updated_at": utcnow()},
             )
         self._written[("chat", chat_id)] = dumped
 
     async def update_bot_data(self, data: Data) -> None:
+        dumped = _dumps(data)
+        if self._unchanged("bot", 1, dumped, absent="{}"):
+            return
         async with self.db.transaction() as session:
             await _upsert(
                 session,
                 PersistedBotData,
                 "id",
-                {"id": 1, "data": _dumps(data), "updated_at": utcnow()},
+                {"id": 1, "data": self._seal(dumped), "updated_at": utcnow()},
             )
+        self._written[("bot", 1)] = dumped
 
     async def update_callback_data(self, data: Any) -> None:
         return None

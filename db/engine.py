@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from bot.services.crypto import Cipher
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +49,10 @@ def sqlite_path(url: str) -> Path | None:
 class Database:
     """Owns the engine and session factory. `connect()` creates them (and migrates) once."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, cipher: Cipher | None = None) -> None:
         self.url = url
         self.migrate = migrate
+        self._cipher = cipher
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._lock = asyncio.Lock()
@@ -75,6 +79,13 @@ class Database:
             self._engine = engine
             self._sessions = async_sessionmaker(engine, expire_on_commit=False)
             log.info("Database ready (%s)", engine.dialect.name)
+
+    @property
+    def cipher(self) -> Cipher:
+        """Encrypts what is kept at rest (phones, reports, persisted conversation data)."""
+        if self._cipher is None:
+            raise RuntimeError("this Database was opened without an encryption key")
+        return self._cipher
 
     @property
     def engine(self) -> AsyncEngine:

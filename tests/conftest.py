@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services.crypto import Cipher, new_key
 from db.engine import Database
 
 
@@ -17,7 +18,14 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
+    database = Database(db_url, cipher=Cipher(new_key().encode()))
     await database.connect()
     yield database
     await database.dispose()
+
+
+def database_bytes(db_url: str) -> bytes:
+    """Everything SQLite has on disk for this database (main file and write-ahead log)."""
+    path = Path(db_url.split("///", 1)[1])
+    parts = [path, path.with_name(path.name + "-wal")]
+    return b"".join(p.read_bytes() for p in parts if p.exists())

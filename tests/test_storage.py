@@ -12,6 +12,7 @@ from bot.persistence import DatabasePersistence
 from db.engine import Database
 from db.migrate import alembic_config
 from db.users import get_user, record_user, set_blocked, set_language
+from tests.conftest import database_bytes
 
 
 async def test_migrations_create_schema_and_sqlite_is_configured(db: Database) -> None:
@@ -104,3 +105,16 @@ async def test_persistence_round_trip(db: Database) -> None:
     await fresh.drop_chat_data(-5)
     assert await fresh.get_user_data() == {}
     assert await fresh.get_chat_data() == {}
+
+
+async def test_persisted_data_is_encrypted_at_rest(db: Database, db_url: str) -> None:
+    persistence = DatabasePersistence(db)
+    await persistence.update_user_data(5, {"draft": {"name": "Ainura", "phone": "+996555123456"}})
+    await persistence.update_chat_data(5, {"note": "secret place"})
+    await db.dispose()
+    raw = database_bytes(db_url)
+    for secret in (b"Ainura", b"+996555123456", b"secret place"):
+        assert secret not in raw
+    assert await DatabasePersistence(db).get_user_data() == {
+        5: {"draft": {"name": "Ainura", "phone": "+996555123456"}}
+    }
