@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from db.types import UTCDateTime
@@ -113,3 +124,63 @@ class FileCache(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     file_id: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    """A member of the solidarity community. Name, district and phone are encrypted at rest."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved')", name="status"),
+        CheckConstraint("notify_events IN ('region', 'all', 'none')", name="notify_events"),
+        Index("ix_members_region_status", "region", "status"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    name_enc: Mapped[str] = mapped_column(Text)
+    region: Mapped[str] = mapped_column(String(16))
+    district_enc: Mapped[str | None] = mapped_column(Text)
+    occupation: Mapped[str] = mapped_column(String(16))
+    interests: Mapped[str] = mapped_column(String(256))  # comma-separated codes
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notify_events: Mapped[str] = mapped_column(String(8), default="region", server_default="region")
+    notify_announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class RoleGrant(Base):
+    """A role given from chat: coordinator, or lead of one region (one row per region)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        CheckConstraint("role IN ('coordinator', 'lead')", name="role"),
+        UniqueConstraint("user_id", "role", "region", name="uq_role_grants_user_role_region"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(16))
+    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who did what, when. Details never hold personal data (no names, phones or texts)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(48))
+    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    details: Mapped[str] = mapped_column(Text, default="{}")
