@@ -18,7 +18,19 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import BotContext, SolidarityApp
-from bot.handlers import errors, fallback, resolution, resolution_admin, start, users
+from bot.handlers import (
+    errors,
+    fallback,
+    membership,
+    reports,
+    reports_admin,
+    resolution,
+    resolution_admin,
+    roles_admin,
+    start,
+    users,
+)
+from bot.handlers.roles_admin import register_role_commands
 from bot.i18n import LANGUAGES, get_translator
 from bot.menu import bot_commands
 from bot.persistence import DatabasePersistence
@@ -29,6 +41,10 @@ log = logging.getLogger(__name__)
 
 # Retries after a 429 "retry after N" (AIORateLimiter's own default is not to retry).
 RATE_LIMIT_RETRIES = 5
+# Telegram allows about 30 messages per second in all. AIORateLimiter's limiter is a leaky
+# bucket: a capacity of 30 would let 30 go at once and 30 more within the same second. A
+# capacity of one, refilled 28 times a second, never exceeds 30 in any one-second window.
+MESSAGES_PER_SECOND = 28
 
 
 async def register_commands(application: Application, settings: Settings) -> None:
@@ -44,7 +60,9 @@ async def post_init(application: Application) -> None:
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.connect()
     await register_commands(app, app.settings)
+    await register_role_commands(app)
     log.info("Bot @%s is ready", app.bot.username)
+    await reports_admin.schedule_jobs(app)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -83,7 +101,11 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        limiter = AIORateLimiter(max_retries=RATE_LIMIT_RETRIES)
+        limiter = AIORateLimiter(
+            overall_max_rate=1,
+            overall_time_period=1 / MESSAGES_PER_SECOND,
+            max_retries=RATE_LIMIT_RETRIES,
+        )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
     app: SolidarityApp = builder.build()  # type: ignore[assignment]
     app.add_handlers(users.build_handlers(), group=-1)
@@ -91,6 +113,10 @@ def build_application(
     features: list[BaseHandler[Update, BotContext, Any]] = [
         *resolution.build_handlers(),
         *resolution_admin.build_handlers(),
+        *roles_admin.build_handlers(),
+        *reports.build_handlers(),
+        *reports_admin.build_handlers(),
+        *membership.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),
     ]

@@ -34,6 +34,7 @@ HINTS: dict[str, str] = {
     "LOG_LEVEL": "use one of " + ", ".join(LOG_LEVELS),
     "DATA_KEY": "generate one with `python -m bot key` (or leave it unset to use a key file)",
     "JOIN_APPROVAL": "use true or false",
+    "LEADS_SEE_REPORTS": "use true or false",
 }
 
 
@@ -69,6 +70,7 @@ class Settings(StorageSettings):
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
     data_key: SecretStr | None = Field(default=None, validation_alias="DATA_KEY")
     join_approval: bool = Field(default=True, validation_alias="JOIN_APPROVAL")
+    leads_see_reports: bool = Field(default=False, validation_alias="LEADS_SEE_REPORTS")
 
     @field_validator("data_key")
     @classmethod

@@ -21,6 +21,8 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("📜", N_("Resolution"), "res:toc"),
+    MenuEntry("🤝", N_("Membership"), "join:start"),
+    MenuEntry("🆘", N_("Report an incident"), "rpt:start"),
     MenuEntry("🌐", N_("Language"), "menu:language"),
     MenuEntry("❓", N_("Help"), "menu:help"),
 )
@@ -29,6 +31,11 @@ MENU: tuple[MenuEntry, ...] = (
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Open the main menu")),
     ("resolution", N_("Read the resolution")),
+    ("join", N_("Join the solidarity community")),
+    ("profile", N_("Your profile and notifications")),
+    ("leave", N_("Leave the community and erase your data")),
+    ("report", N_("Report an incident")),
+    ("myreports", N_("Your reports and the replies to them")),
     ("help", N_("What this bot does and how to use it")),
     ("language", N_("Change the language")),
     ("cancel", N_("Stop the current action")),

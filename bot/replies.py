@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+import logging
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.services.roles import is_coordinator
+
+log = logging.getLogger(__name__)
 
 
 async def edit_or_send(
-    update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    notice: str | None = None,
 ) -> None:
-    """Replace the message under the pressed button, or send a new one for a command."""
+    """Replace the message under the pressed button, or send a new one for a command.
+    `notice` is shown briefly at the top of her screen when a button was pressed."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await query.answer(notice)
         try:
             await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:
@@ -24,3 +41,33 @@ async def edit_or_send(
         return
     assert update.effective_message
     await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Tell her she may not do this: an alert for a button, a reply for a message."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+async def require_coordinator(update: Update, context: BotContext, action: str) -> bool:
+    """Coordinators only; anyone else is told so, and the attempt is logged."""
+    user = update.effective_user
+    if user is not None and await is_coordinator(context.db, context.settings, user.id):
+        return True
+    log.warning("Refused %s to user %s (not a coordinator)", action, user.id if user else None)
+    await refuse(update, context.t.gettext("This is only for coordinators."))
+    return False
+
+
+def message_html(message: MaybeInaccessibleMessage | None) -> str:
+    """The HTML of a message the bot sent (e.g. to append an answer below a question)."""
+    return message.text_html if isinstance(message, Message) and message.text else ""
+
+
+async def replace_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """New buttons (or none) under the same text. Done with editMessageText: with an HTML
+    default, python-telegram-bot sends parse_mode along with editMessageReplyMarkup, a parameter
+    that method does not have."""
+    await query.edit_message_text(message_html(query.message), reply_markup=markup)

@@ -184,3 +184,83 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     target_id: Mapped[int | None] = mapped_column(BigInteger)
     details: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Report(Base):
+    """An incident report. Everything that could identify or endanger anyone is encrypted:
+    the text, the place, the reporter's identity, and the link to the reporter (a keyed hash
+    lets her find her own reports without storing who she is)."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('new', 'in_review', 'referred', 'resolved', 'closed')", name="status"
+        ),
+        Index("ix_reports_status_region", "status", "region"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    category: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(16))
+    occurred: Mapped[str] = mapped_column(String(32))  # today, yesterday, week or YYYY-MM-DD
+    danger: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    text_enc: Mapped[str] = mapped_column(Text)
+    place_enc: Mapped[str | None] = mapped_column(Text)
+    reporter_enc: Mapped[str] = mapped_column(Text)  # JSON: id, name, username, phone
+    reporter_tag: Mapped[str] = mapped_column(String(64), index=True)
+    reporter_lang: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    assigned_to: Mapped[int | None] = mapped_column(BigInteger)
+    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReportAttachment(Base):
+    """A file sent with a report: encrypted on disk, with its SHA-256 taken at submission."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16))  # photo, document, voice, video, video_note
+    file_id_enc: Mapped[str] = mapped_column(Text)
+    file_name_enc: Mapped[str | None] = mapped_column(Text)
+    mime_type: Mapped[str | None] = mapped_column(String(128))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(256))  # relative to DATA_DIR
+
+
+class ReportMessage(Base):
+    """The thread of a report: the reporter's additions, coordinators' replies, internal notes."""
+
+    __tablename__ = "report_messages"
+    __table_args__ = (
+        CheckConstraint("author IN ('reporter', 'coordinator', 'note')", name="author"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    author: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[int | None] = mapped_column(BigInteger)  # coordinators only; never reporters
+    text_enc: Mapped[str] = mapped_column(Text)
+
+
+class Setting(Base):
+    """Small documents coordinators edit from chat (e.g. the help-contacts directory)."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

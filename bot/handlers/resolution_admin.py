@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.replies import require_coordinator
 from bot.services.resolution import (
     SECTION_IDS,
     ResolutionFormatError,
@@ -27,7 +28,6 @@ from bot.services.resolution import (
     render_document,
 )
 from bot.services.resolution_library import CurrentText, current_text
-from bot.services.roles import is_coordinator
 from db.resolution import add_draft, discard, get_version, mark_official, publish, publish_copy
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,6 @@ _LANGS = "|".join(LANGUAGES)
 DRAFT_PATTERN = r"^resadm:(pub|pubo|drop):(\d{1,9})$"
 ASK_OFFICIAL_PATTERN = rf"^resadm:ask:({_LANGS}):(\d{{1,9}}|b)$"
 MARK_OFFICIAL_PATTERN = rf"^resadm:mark:({_LANGS}):(\d{{1,9}}|b)$"
-
-
-async def _allowed(update: Update, context: BotContext, action: str) -> bool:
-    """Coordinators only; anyone else is told so, and the attempt is logged."""
-    user = update.effective_user
-    if user is not None and await is_coordinator(context.db, context.settings, user.id):
-        return True
-    log.warning("Refused %s to user %s (not a coordinator)", action, user.id if user else None)
-    text = context.t.gettext("This is only for coordinators.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
-    return False
 
 
 def _problem_text(t: Translator, code: str, detail: str) -> str:
@@ -122,7 +108,7 @@ async def show_status(update: Update, context: BotContext) -> None:
 
 async def start_upload(update: Update, context: BotContext) -> int:
     """/setresolution <lang>: ask for the new text, sending the current one as a template."""
-    if not await _allowed(update, context, "/setresolution"):
+    if not await require_coordinator(update, context, "/setresolution"):
         return ConversationHandler.END
     assert update.effective_message and update.effective_chat and context.user_data is not None
     args = context.args or []
@@ -153,7 +139,7 @@ async def start_upload(update: Update, context: BotContext) -> int:
 
 async def receive_file(update: Update, context: BotContext) -> int:
     """Check the uploaded text; keep it as a draft and show a preview with publish buttons."""
-    if not await _allowed(update, context, "resolution upload"):
+    if not await require_coordinator(update, context, "resolution upload"):
         return ConversationHandler.END
     message = update.effective_message
     assert message and message.document and update.effective_user and update.effective_chat
@@ -252,7 +238,7 @@ async def cancel_upload(update: Update, context: BotContext) -> int:
 
 async def draft_button(update: Update, context: BotContext) -> None:
     """Publish, publish as official, or discard a draft."""
-    if not await _allowed(update, context, "resolution publish"):
+    if not await require_coordinator(update, context, "resolution publish"):
         return
     query = update.callback_query
     assert query is not None and context.match is not None and update.effective_user
@@ -281,7 +267,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
 
 async def ask_official(update: Update, context: BotContext) -> None:
     """Confirm before marking a text official."""
-    if not await _allowed(update, context, "resolution mark official"):
+    if not await require_coordinator(update, context, "resolution mark official"):
         return
     query = update.callback_query
     assert query is not None and context.match is not None
@@ -308,7 +294,7 @@ async def ask_official(update: Update, context: BotContext) -> None:
 
 async def mark_text_official(update: Update, context: BotContext) -> None:
     """Mark the text in force official, if it is still the one she saw."""
-    if not await _allowed(update, context, "resolution mark official"):
+    if not await require_coordinator(update, context, "resolution mark official"):
         return
     query = update.callback_query
     assert query is not None and context.match is not None and update.effective_user

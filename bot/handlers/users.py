@@ -9,7 +9,9 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import BotContext
+from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import resolve_language
+from db.roles import privileged_ids
 from db.users import record_user, set_blocked
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,12 @@ async def track_user(update: Update, context: BotContext) -> None:
         )
         if is_new:
             log.info("New user %s", user.id)
+            # A coordinator's (or lead's) first message: now Telegram knows the chat, so her
+            # own command menu can be set.
+            if user.id in context.settings.coordinator_ids or user.id in await privileged_ids(
+                context.db
+            ):
+                await refresh_commands(context.app, user.id)
         context.person = person
         context.lang = resolve_language(person.language, user.language_code)
 

@@ -6,6 +6,8 @@ permissions, and the bot warns at start-up that it must be backed up.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import os
 from pathlib import Path
@@ -26,6 +28,12 @@ class Cipher:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._tag_key = hashlib.sha256(b"solidarity-tag:" + key).digest()
+
+    def tag(self, value: str) -> str:
+        """A keyed hash: equal values give equal tags, and without the key a tag reveals
+        nothing (e.g. which reports are hers, without storing who she is)."""
+        return hmac.new(self._tag_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")

@@ -44,3 +44,25 @@ async def approvers_for(db: Database, settings: Settings, region: str) -> set[in
     return (
         set(settings.coordinator_ids) | await coordinators_granted(db) | await leads_of(db, region)
     )
+
+
+async def all_coordinators(db: Database, settings: Settings) -> set[int]:
+    return set(settings.coordinator_ids) | await coordinators_granted(db)
+
+
+def may_see_reports(roles: Roles, settings: Settings, region: str | None = None) -> bool:
+    """Coordinators see every report; regional leads only with LEADS_SEE_REPORTS=true, and
+    only those of their regions (any of them when `region` is None)."""
+    if roles.coordinator:
+        return True
+    if not settings.leads_see_reports or not roles.lead_regions:
+        return False
+    return region is None or region in roles.lead_regions
+
+
+async def report_viewers(db: Database, settings: Settings, region: str) -> set[int]:
+    """Who is told of a new report from `region`."""
+    viewers = await all_coordinators(db, settings)
+    if settings.leads_see_reports:
+        viewers |= await leads_of(db, region)
+    return viewers

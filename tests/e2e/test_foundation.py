@@ -40,7 +40,13 @@ async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: B
     await ainura.press("Кыргызча")
     menu = await ainura.next_bot_message()
     assert menu.text.startswith("Башкы меню")
-    assert [b for row in menu.buttons for b in row] == ["📜 Резолюция", "🌐 Тил", "❓ Жардам"]
+    assert [b for row in menu.buttons for b in row] == [
+        "📜 Резолюция",
+        "🤝 Мүчөлүк",
+        "🆘 Укук бузуу тууралуу кабарлоо",
+        "🌐 Тил",
+        "❓ Жардам",
+    ]
     await bot.settle()
     picker = ainura.transcript()[1]
     assert picker.edited and picker.text == "Тил: Кыргызча" and picker.buttons == []
@@ -168,7 +174,13 @@ async def test_unknown_text_command_and_sticker_get_a_hint_and_the_menu(
     await zarina.send("<b>привет</b> & пока")
     hint = await zarina.next_bot_message()
     assert hint.text.startswith("Извините, это сообщение мне непонятно.")
-    assert [b for row in hint.buttons for b in row] == ["📜 Резолюция", "🌐 Язык", "❓ Помощь"]
+    assert [b for row in hint.buttons for b in row] == [
+        "📜 Резолюция",
+        "🤝 Участие в сообществе",
+        "🆘 Сообщить о нарушении",
+        "🌐 Язык",
+        "❓ Помощь",
+    ]
     await zarina.send("/frobnicate")
     unknown = await zarina.next_bot_message()
     assert unknown.text.startswith("Я не знаю такой команды.")
@@ -229,10 +241,21 @@ async def test_blocking_the_bot_is_remembered(sandbox: Sandbox, bot: BotRunner) 
 
 async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRunner) -> None:
     default = sandbox.commands[('{"type":"default"}', "")]
-    assert [c["command"] for c in default] == ["start", "resolution", "help", "language", "cancel"]
+    assert [c["command"] for c in default] == [
+        "start",
+        "resolution",
+        "join",
+        "profile",
+        "leave",
+        "report",
+        "myreports",
+        "help",
+        "language",
+        "cancel",
+    ]
     assert default[0]["description"] == "Open the main menu"
-    assert sandbox.commands[('{"type":"default"}', "ru")][3]["description"] == "Сменить язык"
-    assert sandbox.commands[('{"type":"default"}', "ky")][3]["description"] == "Тилди өзгөртүү"
+    assert sandbox.commands[('{"type":"default"}', "ru")][8]["description"] == "Сменить язык"
+    assert sandbox.commands[('{"type":"default"}', "ky")][8]["description"] == "Тилди өзгөртүү"
 
 
 async def test_too_many_requests_are_retried_not_lost(sandbox: Sandbox, bot: BotRunner) -> None:

@@ -1,0 +1,419 @@
+"""Incident reports, their attachments and threads. Plain data in, plain data out; everything
+sensitive is encrypted with db.cipher before it is stored, and files are encrypted on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, func, select, update
+
+from bot.services.reports import RAISE_AFTER_HOURS, can_move, reference
+from db.audit import add_audit
+from db.engine import Database
+from db.models import Report, ReportAttachment, ReportMessage
+from db.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """Who filed a report. Stored encrypted; shown to coordinators only if she allowed it."""
+
+    user_id: int
+    name: str
+    username: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileIn:
+    """A file as received from Telegram, with its bytes downloaded."""
+
+    kind: str
+    file_id: str
+    data: bytes
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDraft:
+    category: str
+    region: str
+    text: str
+    occurred: str
+    danger: bool
+    anonymous: bool
+    place: str | None = None
+    files: tuple[FileIn, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    id: int
+    kind: str
+    file_id: str
+    file_name: str | None
+    mime_type: str | None
+    size: int
+    sha256: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    at: datetime
+    author: str  # reporter, coordinator or note
+    author_id: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInfo:
+    id: int
+    ref: str
+    created_at: datetime
+    updated_at: datetime
+    category: str
+    region: str
+    occurred: str
+    danger: bool
+    anonymous: bool
+    status: str
+    assigned_to: int | None
+    reporter_lang: str
+    text: str = ""
+    place: str | None = None
+    attachments: tuple[AttachmentInfo, ...] = ()
+    thread: tuple[ThreadMessage, ...] = field(default_factory=tuple)
+
+
+def _info(row: Report) -> ReportInfo:
+    return ReportInfo(
+        id=row.id,
+        ref=row.ref,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        category=row.category,
+        region=row.region,
+        occurred=row.occurred,
+        danger=row.danger,
+        anonymous=row.anonymous,
+        status=row.status,
+        assigned_to=row.assigned_to,
+        reporter_lang=row.reporter_lang,
+    )
+
+
+def _write_encrypted(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
+async def _store_files(
+    db: Database, files_dir: Path, report_key: str, files: Iterable[FileIn]
+) -> list[ReportAttachment]:
+    """Hash each file as received (evidence of integrity), then keep it encrypted on disk."""
+    rows = []
+    now = utcnow()
+    for item in files:
+        relative = Path("attachments") / report_key / f"{secrets.token_hex(8)}.bin"
+        encrypted = db.cipher.encrypt_bytes(item.data)
+        await asyncio.to_thread(_write_encrypted, files_dir / relative, encrypted)
+        rows.append(
+            ReportAttachment(
+                added_at=now,
+                kind=item.kind,
+                file_id_enc=db.cipher.encrypt(item.file_id),
+                file_name_enc=db.cipher.encrypt_optional(item.file_name),
+                mime_type=item.mime_type,
+                size=len(item.data),
+                sha256=hashlib.sha256(item.data).hexdigest(),
+                path=str(relative),
+            )
+        )
+    return rows
+
+
+async def create_report(
+    db: Database, draft: ReportDraft, reporter: Reporter, *, lang: str, files_dir: Path
+) -> ReportInfo:
+    """Store a report with its files; it gets the next reference of the year."""
+    cipher = db.cipher
+    attachments = await _store_files(db, files_dir, secrets.token_hex(8), draft.files)
+    now = utcnow()
+    async with db.transaction() as session:
+        year_start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        count = await session.scalar(
+            select(func.count(Report.id)).where(Report.created_at >= year_start)
+        )
+        row = Report(
+            ref=reference(now.year, (count or 0) + 1),
+            created_at=now,
+            updated_at=now,
+            category=draft.category,
+            region=draft.region,
+            occurred=draft.occurred,
+            danger=draft.danger,
+            anonymous=draft.anonymous,
+            text_enc=cipher.encrypt(draft.text),
+            place_enc=cipher.encrypt_optional(draft.place),
+            reporter_enc=cipher.encrypt(
+                json.dumps(
+                    {
+                        "user_id": reporter.user_id,
+                        "name": reporter.name,
+                        "username": reporter.username,
+                        "phone": reporter.phone,
+                    }
+                )
+            ),
+            reporter_tag=cipher.tag(str(reporter.user_id)),
+            reporter_lang=lang,
+            status="new",
+        )
+        session.add(row)
+        await session.flush()
+        for attachment in attachments:
+            attachment.report_id = row.id
+            session.add(attachment)
+        # The audit log names no reporter: she may have asked to stay anonymous.
+        add_audit(
+            session,
+            "report.created",
+            actor_id=None,
+            target_id=row.id,
+            ref=row.ref,
+            files=len(attachments),
+        )
+        return _info(row)
+
+
+async def add_files(
+    db: Database, report_id: int, files: Iterable[FileIn], *, files_dir: Path
+) -> int:
+    attachments = await _store_files(db, files_dir, f"r{report_id}", files)
+    async with db.transaction() as session:
+        for attachment in attachments:
+            attachment.report_id = report_id
+            session.add(attachment)
+        await session.execute(
+            update(Report).where(Report.id == report_id).values(updated_at=utcnow())
+        )
+    return len(attachments)
+
+
+async def get_report(db: Database, report_id: int) -> ReportInfo | None:
+    """Everything about a report, decrypted (text, place, files, thread) but the reporter."""
+    cipher = db.cipher
+    async with db.transaction() as session:
+        row = await session.get(Report, report_id)
+        if row is None:
+            return None
+        files = (
+            await session.scalars(
+                select(ReportAttachment)
+                .where(ReportAttachment.report_id == report_id)
+                .order_by(ReportAttachment.id)
+            )
+        ).all()
+        messages = (
+            await session.scalars(
+                select(ReportMessage)
+                .where(ReportMessage.report_id == report_id)
+                .order_by(ReportMessage.id)
+            )
+        ).all()
+        return replace(
+            _info(row),
+            text=cipher.decrypt(row.text_enc),
+            place=cipher.decrypt_optional(row.place_enc),
+            attachments=tuple(
+                AttachmentInfo(
+                    id=f.id,
+                    kind=f.kind,
+                    file_id=cipher.decrypt(f.file_id_enc),
+                    file_name=cipher.decrypt_optional(f.file_name_enc),
+                    mime_type=f.mime_type,
+                    size=f.size,
+                    sha256=f.sha256,
+                    path=f.path,
+                )
+                for f in files
+            ),
+            thread=tuple(
+                ThreadMessage(m.at, m.author, m.author_id, cipher.decrypt(m.text_enc))
+                for m in messages
+            ),
+        )
+
+
+async def get_report_by_ref(db: Database, ref: str) -> ReportInfo | None:
+    async with db.transaction() as session:
+        report_id = await session.scalar(select(Report.id).where(Report.ref == ref))
+    return await get_report(db, report_id) if report_id is not None else None
+
+
+async def reporter_of(db: Database, report_id: int) -> Reporter | None:
+    """Who filed it: for relaying messages to her, and for coordinators only when she agreed."""
+    async with db.transaction() as session:
+        row = await session.get(Report, report_id)
+        if row is None:
+            return None
+        data = json.loads(db.cipher.decrypt(row.reporter_enc))
+        return Reporter(data["user_id"], data["name"], data.get("username"), data.get("phone"))
+
+
+async def is_reporter(db: Database, report_id: int, user_id: int) -> bool:
+    async with db.transaction() as session:
+        tag = await session.scalar(select(Report.reporter_tag).where(Report.id == report_id))
+    return tag is not None and tag == db.cipher.tag(str(user_id))
+
+
+async def reports_of(db: Database, user_id: int) -> list[ReportInfo]:
+    """Her own reports, newest first."""
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(Report)
+            .where(Report.reporter_tag == db.cipher.tag(str(user_id)))
+            .order_by(Report.id.desc())
+        )
+        return [_info(r) for r in rows]
+
+
+async def list_reports(
+    db: Database,
+    *,
+    status: str | None = None,
+    regions: Iterable[str] | None = None,
+    category: str | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[list[ReportInfo], int]:
+    """A page of reports (newest first) and how many match in all."""
+    conditions = []
+    if status is not None:
+        conditions.append(Report.status == status)
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    if category is not None:
+        conditions.append(Report.category == category)
+    async with db.transaction() as session:
+        total = await session.scalar(select(func.count(Report.id)).where(*conditions))
+        rows = await session.scalars(
+            select(Report).where(*conditions).order_by(Report.id.desc()).offset(offset).limit(limit)
+        )
+        return [_info(r) for r in rows], int(total or 0)
+
+
+async def set_status(db: Database, report_id: int, status: str, *, actor_id: int) -> str | None:
+    """Move a report along; returns the previous status, or None if the move is not allowed."""
+    async with db.transaction() as session:
+        row = await session.get(Report, report_id)
+        if row is None or not can_move(row.status, status):
+            return None
+        previous = row.status
+        row.status = status
+        row.updated_at = utcnow()
+        if row.assigned_to is None:
+            row.assigned_to = actor_id
+        add_audit(
+            session,
+            "report.status",
+            actor_id=actor_id,
+            target_id=report_id,
+            before=previous,
+            after=status,
+        )
+        return previous
+
+
+async def assign(db: Database, report_id: int, *, actor_id: int) -> bool:
+    async with db.transaction() as session:
+        row = await session.get(Report, report_id)
+        if row is None:
+            return False
+        row.assigned_to = actor_id
+        row.updated_at = utcnow()
+        add_audit(session, "report.taken", actor_id=actor_id, target_id=report_id)
+        return True
+
+
+async def add_message(
+    db: Database, report_id: int, *, author: str, text: str, author_id: int | None = None
+) -> None:
+    """A line in the thread: the reporter's addition, a reply to her, or an internal note."""
+    async with db.transaction() as session:
+        session.add(
+            ReportMessage(
+                report_id=report_id,
+                at=utcnow(),
+                author=author,
+                author_id=author_id if author != "reporter" else None,
+                text_enc=db.cipher.encrypt(text),
+            )
+        )
+        await session.execute(
+            update(Report).where(Report.id == report_id).values(updated_at=utcnow())
+        )
+        if author != "reporter":
+            action = "report.replied" if author == "coordinator" else "report.noted"
+            add_audit(session, action, actor_id=author_id, target_id=report_id)
+
+
+async def record_view(db: Database, report_id: int, *, actor_id: int, what: str = "card") -> None:
+    async with db.transaction() as session:
+        add_audit(session, "report.viewed", actor_id=actor_id, target_id=report_id, what=what)
+
+
+async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:
+    """Reports still new after 48 hours, not raised again within the last 48 hours."""
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=RAISE_AFTER_HOURS)
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(Report).where(
+                Report.status == "new",
+                Report.created_at <= cutoff,
+                (Report.raised_at.is_(None)) | (Report.raised_at <= cutoff),
+            )
+        )
+        return [_info(r) for r in rows]
+
+
+async def mark_raised(db: Database, report_ids: Iterable[int], now: datetime | None = None) -> None:
+    ids = list(report_ids)
+    if not ids:
+        return
+    async with db.transaction() as session:
+        await session.execute(
+            update(Report).where(Report.id.in_(ids)).values(raised_at=now or utcnow())
+        )
+
+
+def read_attachment(db: Database, files_dir: Path, attachment: AttachmentInfo) -> bytes:
+    """The original bytes of a stored file (decrypted). Blocking: call via asyncio.to_thread."""
+    return db.cipher.decrypt_bytes((files_dir / attachment.path).read_bytes())
+
+
+async def count_by_status(
+    db: Database, *, regions: Iterable[str] | None = None, category: str | None = None
+) -> dict[str, int]:
+    """How many reports are in each status (statuses with none are absent)."""
+    conditions: list[ColumnElement[bool]] = []
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    if category is not None:
+        conditions.append(Report.category == category)
+    async with db.transaction() as session:
+        rows = await session.execute(
+            select(Report.status, func.count(Report.id)).where(*conditions).group_by(Report.status)
+        )
+        return {status: int(count) for status, count in rows.all()}

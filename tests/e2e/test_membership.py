@@ -1,0 +1,270 @@
+"""Joining the community, the profile, leaving, and approvals, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from db.audit import audit_entries
+from db.members import get_member
+from db.roles import set_grants
+from sandbox import Sandbox, SimUser
+from tests.conftest import database_bytes
+from tests.e2e.helpers import buttons, kyrgyz_reader, wait_text
+from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+
+PHONE = "+996555123456"
+
+
+async def started(sandbox: Sandbox, name: str, lang: str, user_id: int | None = None) -> SimUser:
+    """Someone who has opened the bot and chosen her language."""
+    user = sandbox.add_user(first_name=name, language_code=lang, user_id=user_id, phone=PHONE)
+    await user.send("/start")
+    await user.next_bot_message()
+    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
+    await user.next_bot_message()
+    return user
+
+
+async def lead_of(sandbox: Sandbox, bot: BotRunner, name: str, region: str) -> SimUser:
+    lead = await started(sandbox, name, "ru")
+    await set_grants(
+        bot.application.db,
+        lead.id,
+        coordinator=False,
+        lead_regions=frozenset({region}),
+        actor_id=COORDINATOR_ID,
+    )
+    return lead
+
+
+async def join_in_kyrgyz(user: SimUser, name: str = "<b>Ainura & co</b>") -> None:
+    """The whole sign-up in Kyrgyz, up to the summary."""
+    await user.send("/join")
+    await wait_text(user, "Толук атыңыз")
+    await user.send(name)
+    await wait_text(user, "Сиздин аймагыңыз")
+    await user.press("Ош облусу")
+    await wait_text(user, "Сиздин району")
+    await user.send("Кара-Суу")
+    await wait_text(user, "Сиз кимсиз?")
+    await user.press("Жергиликтүү кеңештин депутаты")
+    await wait_text(user, "Кызыкчылыктарыңыз")
+    await user.press("▫️ Адам укуктары")
+    await user.press("▫️ Адам сатуунун алдын алуу")
+    await user.wait_for(lambda u: "✅ Адам сатуунун алдын алуу" in buttons(u.last_bot_message()))
+    await user.press("✔ Даяр")
+    await wait_text(user, "Телефон номериңиз")
+    await user.press_reply("📱 Телефон номеримди бөлүшүү")
+    await wait_text(user, "Сиздин маалыматтарыңыз жана макулдугуңуз")
+    await user.press("✅ Макулмун")
+    await wait_text(user, "Сураныч, маалыматтарыңызды текшериңиз")
+
+
+async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
+    sandbox: Sandbox, bot: BotRunner, tmp_path: Path
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    osh_lead = await lead_of(sandbox, bot, "Гульнара", "osh_region")
+    talas_lead = await lead_of(sandbox, bot, "Айпери", "talas")
+    ainura = await started(sandbox, "Ainura", "ky")
+
+    await join_in_kyrgyz(ainura)
+    summary = ainura.last_bot_message()
+    assert summary is not None
+    assert "Аты: <b>Ainura & co</b>" in summary.text  # shown literally, not as bold
+    assert "Аймак: Ош облусу" in summary.text and "Кара-Суу" in summary.text
+    assert "Адам укуктары, Адам сатуунун алдын алуу" in summary.text
+    assert f"Телефон: {PHONE}" in summary.text
+    await ainura.press("✅ Кошулуу")
+    await wait_text(ainura, "Башкы меню")
+    assert any("Рахмат! Өтүнмөңүз" in m.text for m in ainura.bot_messages())
+
+    await bot.settle()
+    request = osh_lead.last_bot_message()
+    assert request is not None and "Новая заявка на участие" in request.text
+    assert "<b>Ainura & co</b> — Ошская область" in request.text
+    assert PHONE not in request.text
+    assert "New membership request" in (coordinator.last_bot_message() or request).text
+    assert not any("заявка" in m.text for m in talas_lead.bot_messages())
+
+    member = await get_member(bot.application.db, ainura.id)
+    assert member is not None and member.status == "pending" and member.phone == PHONE
+    raw = database_bytes(bot.settings.database_url)
+    assert (
+        PHONE.encode() not in raw and b"Ainura & co" not in raw and "Кара-Суу".encode() not in raw
+    )
+
+    # A lead of another region cannot decide, even with the button's data.
+    refused = await talas_lead.callback_answer(
+        await talas_lead.forge_press(f"mem:approve:{ainura.id}")
+    )
+    assert refused["show_alert"] and "лидер её региона" in refused["text"]
+
+    await osh_lead.press("✅ Одобрить")
+    await wait_text(osh_lead, "→ Одобрено")
+    told = await wait_text(ainura, "мүчөлүгүңүз бекитилди")
+    assert "Башкы меню" not in told.text and told.buttons  # with the menu buttons
+    member = await get_member(bot.application.db, ainura.id)
+    assert member is not None and member.status == "approved"
+    actions = [e.action for e in await audit_entries(bot.application.db)]
+    assert "member.approved" in actions
+
+    # The coordinator's copy of the request is now stale.
+    late = await coordinator.callback_answer(await coordinator.press("✅ Approve"))
+    assert late["text"] == "This request has already been decided."
+
+
+async def test_back_edit_and_invalid_input_keep_what_she_entered(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    olga = await started(sandbox, "Ольга", "ru")
+    await olga.send("/join")
+    await wait_text(olga, "Ваше полное имя")
+    await olga.send("О")
+    await wait_text(olga, "от 2 до 100 символов, например")
+    await olga.send_sticker()
+    await wait_text(olga, "Ваше полное имя")
+    assert any("ответьте текстовым сообщением" in m.text for m in olga.bot_messages())
+    await olga.send("Ольга Петрова")
+    await wait_text(olga, "Ваш регион")
+    await olga.press("◀ Назад")
+    again = await wait_text(olga, "Ваше полное имя")
+    assert "Сейчас: Ольга Петрова" in again.text
+    await olga.send("Ольга Иванова")
+    await wait_text(olga, "Ваш регион")
+    await olga.send("Бишкек")  # typed instead of a button
+    await wait_text(olga, "Ваш регион")
+    await olga.press("г. Бишкек")
+    await wait_text(olga, "Ваш район")
+    await olga.press("⏭ Пропустить")
+    await wait_text(olga, "Кто вы?")
+    await olga.press("Гендерный эксперт")
+    await wait_text(olga, "Ваши интересы")
+    await olga.press("✔ Готово")  # nothing chosen yet
+    await olga.press("▫️ Противодействие коррупции")
+    await olga.wait_for(lambda u: "✅ Противодействие коррупции" in buttons(u.last_bot_message()))
+    await olga.press("✔ Готово")
+    await wait_text(olga, "Ваш номер телефона")
+    await olga.send("+996 555 00 00 00")  # typed numbers are not accepted
+    await wait_text(olga, "не вводите номер вручную")
+    await olga.press_reply("⏭ Пропустить")
+    await wait_text(olga, "Ваши данные и ваше согласие")
+    await olga.press("✅ Я согласна")
+    summary = await wait_text(olga, "проверьте свои данные")
+    assert "Имя: Ольга Иванова" in summary.text and "Телефон: —" in summary.text
+
+    await olga.press("✏️ Регион")
+    await wait_text(olga, "Ваш регион")
+    await olga.press("Нарынская область")
+    changed = await wait_text(olga, "проверьте свои данные")
+    assert "Регион: Нарынская область" in changed.text
+    assert "Имя: Ольга Иванова" in changed.text and "Противодействие коррупции" in changed.text
+    await olga.press("✅ Вступить")
+    await wait_text(olga, "Главное меню")
+    member = await get_member(bot.application.db, olga.id)
+    assert member is not None and member.region == "naryn" and member.phone is None
+
+
+async def test_restart_in_the_middle_of_signing_up(sandbox: Sandbox, bot: BotRunner) -> None:
+    zarina = await started(sandbox, "Зарина", "ky")
+    await zarina.send("/join")
+    await wait_text(zarina, "Толук атыңыз")
+    await zarina.send("Зарина Садыкова")
+    await wait_text(zarina, "Сиздин аймагыңыз")
+    await zarina.press("Талас облусу")
+    await wait_text(zarina, "Сиздин району")
+
+    await bot.restart()
+    await zarina.send("Манас району")
+    await wait_text(zarina, "Сиз кимсиз?")
+    await zarina.press("Гендердик эксперт")
+    await wait_text(zarina, "Кызыкчылыктарыңыз")
+    await zarina.press("▫️ Зомбулуктун алдын алуу")
+    await zarina.wait_for(lambda u: "✅ Зомбулуктун алдын алуу" in buttons(u.last_bot_message()))
+    await zarina.press("✔ Даяр")
+    await wait_text(zarina, "Телефон номериңиз")
+    await zarina.press_reply("⏭ Өткөрүп жиберүү")
+    await wait_text(zarina, "макулдугуңуз")
+    await zarina.press("✅ Макулмун")
+    summary = await wait_text(zarina, "маалыматтарыңызды текшериңиз")
+    assert "Зарина Садыкова" in summary.text and "Талас облусу" in summary.text
+    assert "Манас району" in summary.text
+
+
+async def test_leave_erases_her_data(sandbox: Sandbox, bot: BotRunner) -> None:
+    ainura = await started(sandbox, "Ainura", "ky")
+    await join_in_kyrgyz(ainura, "Айнура Токтогулова")
+    await ainura.press("✅ Кошулуу")
+    await wait_text(ainura, "Башкы меню")
+    assert await get_member(bot.application.db, ainura.id) is not None
+
+    await ainura.send("/profile")
+    profile = await wait_text(ainura, "Сиздин профилиңиз")
+    assert "Айнура Токтогулова" in profile.text and "бекитүүнү күтүүдө" in profile.text
+    await ainura.press("🚪 Коомчулуктан чыгуу")
+    await wait_text(ainura, "Коомчулуктан чыгасызбы?")
+    await ainura.press("🗑 Ооба, маалыматтарымды өчүрүү")
+    await wait_text(ainura, "Маалыматтарыңыз өчүрүлдү")
+    assert await get_member(bot.application.db, ainura.id) is None
+    entries = await audit_entries(bot.application.db)
+    erased = [e for e in entries if e.action == "member.erased"]
+    assert erased and erased[0].target_id == ainura.id
+    assert "Айнура" not in str(erased[0].details) and erased[0].details == {"region": "osh_region"}
+    # She can join again later.
+    await ainura.send("/join")
+    await wait_text(ainura, "Толук атыңыз")
+
+
+async def test_profile_edits_and_notification_choices(sandbox: Sandbox, bot: BotRunner) -> None:
+    aigul = await kyrgyz_reader(sandbox)
+    await join_in_kyrgyz(aigul, "Айгүл")
+    await aigul.press("✅ Кошулуу")
+    await wait_text(aigul, "Башкы меню")
+    await aigul.press("🤝 Мүчөлүк")
+    await wait_text(aigul, "Сиздин профилиңиз")
+    await aigul.press("✏️ Аты")
+    await wait_text(aigul, "Толук атыңыз")
+    await aigul.send("Айгүл Бекова")
+    profile = await wait_text(aigul, "Сиздин профилиңиз")
+    assert "Аты: Айгүл Бекова" in profile.text
+    assert "Мага билдирүү: менин аймагымдагы иш-чаралар" in profile.text
+    await aigul.press("🔔 Иш-чаралар тууралуу билдирүүлөр")
+    await wait_text(aigul, "Мага билдирүү: бардык аймактардагы иш-чаралар")
+    await aigul.press("📣 Кулактандыруулар күйгүзүү/өчүрүү")
+    await wait_text(aigul, "Кулактандыруулар: өчүк")
+    member = await get_member(bot.application.db, aigul.id)
+    assert member is not None
+    assert (member.name, member.notify_events, member.notify_announcements) == (
+        "Айгүл Бекова",
+        "all",
+        False,
+    )
+
+
+async def test_members_cannot_approve_with_forged_buttons(sandbox: Sandbox, bot: BotRunner) -> None:
+    ainura = await started(sandbox, "Ainura", "ky")
+    await join_in_kyrgyz(ainura)
+    await ainura.press("✅ Кошулуу")
+    await wait_text(ainura, "Башкы меню")
+    mallory = await started(sandbox, "Mallory", "en")
+    answer = await mallory.callback_answer(await mallory.forge_press(f"mem:approve:{ainura.id}"))
+    assert answer["show_alert"] and answer["text"].startswith("Only coordinators")
+    member = await get_member(bot.application.db, ainura.id)
+    assert member is not None and member.status == "pending"
+
+
+async def test_without_approval_members_join_at_once(sandbox: Sandbox, tmp_path: Path) -> None:
+    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, JOIN_APPROVAL="false"))
+    await runner.start()
+    try:
+        ainura = await started(sandbox, "Ainura", "ky")
+        await join_in_kyrgyz(ainura, "Айнура")
+        await ainura.press("✅ Кошулуу")
+        await wait_text(ainura, "Башкы меню")
+        assert any("Эми сиз мүчөсүз" in m.text for m in ainura.bot_messages())
+        member = await get_member(runner.application.db, ainura.id)
+        assert member is not None and member.status == "approved"
+        await runner.settle()
+    finally:
+        await runner.stop()
+    assert sandbox.breaches == []

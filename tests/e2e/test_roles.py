@@ -1,0 +1,375 @@
+"""Roles given from chat, the members desk and the command menus of privileged people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+import pytest
+
+from db.audit import audit_entries
+from db.members import MemberDraft, create_member
+from db.roles import grants_of, set_grants
+from sandbox import Entry, Sandbox, SimUser, scope_key
+from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.runner import COORDINATOR_ID, BotRunner
+
+COORDINATOR_ONLY = "This is only for coordinators."
+PRIVILEGED_ONLY = "This is only for coordinators and regional leads."
+
+
+async def english_user(sandbox: Sandbox, name: str, user_id: int | None = None) -> SimUser:
+    """A person who has written to the bot and chosen English."""
+    user = sandbox.add_user(first_name=name, language_code="en", user_id=user_id)
+    await user.send("/start")
+    await user.next_bot_message()
+    await user.press("English")
+    await user.next_bot_message()
+    return user
+
+
+async def make_member(
+    bot: BotRunner,
+    user: SimUser,
+    name: str,
+    region: str = "osh_region",
+    *,
+    approved: bool = True,
+    phone: str | None = "+996 555 000 111",
+    district: str | None = None,
+) -> None:
+    draft = MemberDraft(
+        name=name,
+        region=region,
+        district=district,
+        occupation="ngo",
+        interests=("human_rights", "peace"),
+        phone=phone,
+    )
+    await create_member(bot.application.db, user.id, draft, approved=approved)
+
+
+def commands_of(sandbox: Sandbox, user: SimUser) -> list[str] | None:
+    """Her own command menu (chat scope), or None if she sees the public one."""
+    menu = sandbox.commands.get((scope_key({"type": "chat", "chat_id": user.id}), ""))
+    return None if menu is None else [c["command"] for c in menu]
+
+
+def data_of(entry: Entry, label: str) -> str | None:
+    for labels, data in zip(entry.buttons, entry.callback_data, strict=True):
+        for text, value in zip(labels, data, strict=True):
+            if text == label:
+                return value
+    raise LookupError(label)
+
+
+async def alert(user: SimUser, data: str) -> str:
+    """A forged button press; the text of the alert the bot answers with."""
+    answer = await user.callback_answer(await user.forge_press(data))
+    assert answer["show_alert"], answer
+    return str(answer["text"])
+
+
+async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    # Her first message let the bot give her the coordinators' command menu.
+    assert {"members", "roles", "setresolution", "start"} <= set(
+        commands_of(sandbox, coordinator) or []
+    )
+    aina = await english_user(sandbox, "Aina")
+    await make_member(bot, aina, "Aina <Test> & Co")
+    assert commands_of(sandbox, aina) is None
+
+    await coordinator.send("/roles")
+    prompt = await coordinator.next_bot_message()
+    assert "Send part of a name to find a member, or choose a region" in prompt.text
+    assert {"Osh Region", "Bishkek (city)", "Chüy Region"} <= set(buttons(prompt))
+    await coordinator.send("<test")
+    results = await coordinator.next_bot_message()
+    assert "“<test”" in results.text
+    await coordinator.press("Aina <Test> & Co · Osh Region")
+    card = await wait_text(coordinator, "Roles: member, no role")
+    assert card.text.startswith("👤 Aina <Test> & Co\nRegion: Osh Region\nStatus: approved")
+    assert {"☐ Coordinator", "🗺 Lead of regions…", "👤 Member only"} <= set(buttons(card))
+
+    await coordinator.press("🗺 Lead of regions…")
+    await wait_text(coordinator, "Regions led by Aina <Test> & Co")
+    await coordinator.press("☐ Osh Region")
+    await coordinator.wait_for(lambda u: "☑ Osh Region" in buttons(u.last_bot_message()))
+    await coordinator.press("☐ Naryn Region")
+    await coordinator.wait_for(lambda u: "☑ Naryn Region" in buttons(u.last_bot_message()))
+    await coordinator.press("☑ Naryn Region")  # changed her mind
+    await coordinator.wait_for(lambda u: "☐ Naryn Region" in buttons(u.last_bot_message()))
+    await coordinator.press("💾 Save")
+    saved = await wait_text(coordinator, "Saved. She has been told.")
+    assert "Roles: regional lead: Osh Region" in saved.text
+
+    news = await aina.next_bot_message()
+    assert news.text.startswith("🗺 You are now a regional lead for: Osh Region.")
+    await bot.settle()
+    lead_menu = commands_of(sandbox, aina)
+    assert lead_menu is not None and "members" in lead_menu and "roles" not in lead_menu
+    assert lead_menu[0] == "start"  # the public commands come first
+    db = bot.application.db
+    assert await grants_of(db, aina.id) == (False, frozenset({"osh_region"}))
+    changed = (await audit_entries(db))[0]
+    assert changed.action == "role.changed" and changed.actor_id == COORDINATOR_ID
+    assert changed.target_id == aina.id and changed.details["lead"] == ["osh_region"]
+
+    # Her menu is set again at start-up, from the database.
+    del sandbox.commands[(scope_key({"type": "chat", "chat_id": aina.id}), "")]
+    await bot.restart()
+    assert "members" in (commands_of(sandbox, aina) or [])
+
+    await coordinator.press("👤 Member only")
+    await wait_text(coordinator, "Roles: member, no role")
+    demoted = await aina.next_bot_message()
+    assert demoted.text.startswith("You no longer have a coordinator or regional lead role.")
+    await bot.settle()
+    assert commands_of(sandbox, aina) is None
+    # A new process, a new Database object: the old one is closed.
+    assert await grants_of(bot.application.db, aina.id) == (False, frozenset())
+
+
+async def test_coordinator_finds_a_member_by_region_and_makes_her_coordinator(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    bermet = await english_user(sandbox, "Bermet")
+    await make_member(bot, bermet, "Bermet Osmonova", "osh_region")
+    other = await english_user(sandbox, "Other")
+    await make_member(bot, other, "Someone Else", "bishkek")
+
+    await coordinator.send("/roles")
+    await coordinator.next_bot_message()
+    await coordinator.press("Osh Region")
+    region = await wait_text(coordinator, "Members in Osh Region")
+    assert "Bermet Osmonova · Osh Region" in buttons(region)
+    assert not any("Someone Else" in label for label in buttons(region))
+    await coordinator.press("Bermet Osmonova · Osh Region")
+    await wait_text(coordinator, "Roles: member, no role")
+    await coordinator.press("☐ Coordinator")
+    card = await wait_text(coordinator, "Saved.")
+    assert "Roles: coordinator" in card.text and "☑ Coordinator" in buttons(card)
+    news = await bermet.next_bot_message()
+    assert news.text.startswith("🔑 You are now a coordinator of the Solidarity Community")
+    await bot.settle()
+    assert {"members", "roles", "setresolution"} <= set(commands_of(sandbox, bermet) or [])
+
+    # As a coordinator she sees every region now.
+    await bermet.send("/members")
+    desk = await bermet.next_bot_message()
+    assert "All regions." in desk.text and "Bishkek (city): approved 1" in desk.text
+    assert "⬇️ Export CSV" in buttons(desk)
+
+    # A typed search that matches nobody keeps waiting for another try; /cancel ends it.
+    await coordinator.send("/roles")
+    await coordinator.next_bot_message()
+    await coordinator.send("Zuhra")
+    nobody = await coordinator.next_bot_message()
+    assert nobody.text.startswith("Nobody found for “Zuhra”.")
+    await coordinator.send("/cancel")
+    assert (await coordinator.next_bot_message()).text == "Cancelled. Nothing was changed."
+
+
+async def test_members_are_refused_even_with_forged_buttons(
+    sandbox: Sandbox, bot: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    aina = await english_user(sandbox, "Aina")
+    await make_member(bot, aina, "Aina")
+    await aina.send("/roles")
+    assert (await aina.next_bot_message()).text == COORDINATOR_ONLY
+    await aina.send("/members")
+    assert (await aina.next_bot_message()).text == PRIVILEGED_ONLY
+
+    await bot.settle()
+    caplog.clear()
+    for forged in (
+        f"roles:c:{aina.id}",
+        f"roles:s:{aina.id}:511",
+        f"roles:m:{aina.id}",
+        "roles:reg:osh_region",
+        "roles:home",
+        f"roles:n:{COORDINATOR_ID}",
+        "members:csv",
+    ):
+        assert await alert(aina, forged) == COORDINATOR_ONLY, forged
+    for forged in ("members:desk", "members:list:all:0", "members:pend:osh_region:0"):
+        assert await alert(aina, forged) == PRIVILEGED_ONLY, forged
+    await bot.settle()
+    refusals = [r for r in caplog.records if r.levelno == logging.WARNING and "Refused" in r.msg]
+    assert len(refusals) == 10
+    db = bot.application.db
+    assert await grants_of(db, aina.id) == (False, frozenset())
+    assert not [e for e in await audit_entries(db) if e.action != "member.joined"]
+    assert commands_of(sandbox, aina) is None
+
+
+async def test_lead_sees_only_her_regions_and_cannot_export(
+    sandbox: Sandbox, bot: BotRunner, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead = await english_user(sandbox, "Lead")
+    await make_member(bot, lead, "Lead Kadyrova", "osh_region")
+    db = bot.application.db
+    await set_grants(
+        db, lead.id, coordinator=False, lead_regions=frozenset({"osh_region"}), actor_id=1
+    )
+    waiting = await english_user(sandbox, "Waiting")
+    await make_member(bot, waiting, "Waiting <b>One</b>", "osh_region", approved=False)
+    far = await english_user(sandbox, "Far")
+    await make_member(bot, far, "Far Away", "bishkek")
+    far_waiting = await english_user(sandbox, "FarWaiting")
+    await make_member(bot, far_waiting, "Far Waiting", "bishkek", approved=False)
+
+    await lead.send("/members")
+    desk = await lead.next_bot_message()
+    assert "Your regions: Osh Region" in desk.text
+    assert "Osh Region: approved 1, pending 1" in desk.text
+    assert "Total: approved 1, pending 1" in desk.text and "Bishkek" not in desk.text
+    assert "⬇️ Export CSV" not in buttons(desk)
+
+    await lead.press("📋 List")
+    listing = await wait_text(lead, "📋 Members · Osh Region")
+    assert "Lead Kadyrova" in listing.text and "Waiting <b>One</b>" in listing.text
+    assert "Far" not in listing.text
+
+    await lead.press("👥 Members desk")
+    await wait_text(lead, "Your regions: Osh Region")
+    await lead.press("⏳ Pending approvals (1)")
+    pending = await wait_text(lead, "⏳ Pending approvals · Osh Region")
+    assert "1. Waiting <b>One</b> — Osh Region" in pending.text and "Far" not in pending.text
+    assert data_of(pending, "✅ Approve 1") == f"mem:approve:{waiting.id}"
+    assert data_of(pending, "✖ Decline 1") == f"mem:decline:{waiting.id}"
+
+    await bot.settle()
+    caplog.clear()
+    for forged in ("members:list:bishkek:0", "members:pend:bishkek:1", "members:list:nowhere:0"):
+        assert await alert(lead, forged) == "You cannot see the members of this region."
+    assert await alert(lead, "members:csv") == COORDINATOR_ONLY
+    assert await alert(lead, f"roles:c:{far.id}") == COORDINATOR_ONLY
+    await bot.settle()
+    assert sum("Refused" in r.msg for r in caplog.records if r.levelno == logging.WARNING) == 5
+    assert not [e for e in await audit_entries(db) if e.action == "members.exported"]
+    assert not [m for m, p in sandbox.calls if m == "sendDocument"]
+
+
+async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunner) -> None:
+    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    aigul = await english_user(sandbox, "Aigul")
+    await make_member(
+        bot, aigul, "Айгүл Асанова", "naryn", phone="+996 700 123 456", district="Кочкор"
+    )
+    trick = await english_user(sandbox, "Trick")
+    await make_member(bot, trick, "=HYPERLINK(1)", "talas", approved=False, phone=None)
+
+    await coordinator.send("/members")
+    desk = await coordinator.next_bot_message()
+    assert "Naryn Region: approved 1, pending 0" in desk.text
+    assert "Talas Region: approved 0, pending 1" in desk.text
+    await coordinator.press("⬇️ Export CSV")
+    document = await coordinator.next_bot_message()
+    assert document.kind == "document" and document.file_id is not None
+    assert document.file_name is not None and document.file_name.endswith(".csv")
+    assert document.text.startswith("⚠️ Members: 2.")
+    data = sandbox.files[document.file_id].data
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "user_id",
+        "name",
+        "region",
+        "district",
+        "occupation",
+        "interests",
+        "phone",
+        "status",
+        "joined_at",
+        "language",
+    ]
+    by_id = {row[0]: row for row in rows[1:]}
+    assert len(by_id) == 2
+    first = by_id[str(aigul.id)]
+    assert first[1:8] == [
+        "Айгүл Асанова",
+        "naryn",
+        "Кочкор",
+        "ngo",
+        "human_rights;peace",
+        "+996 700 123 456",
+        "approved",
+    ]
+    assert first[8].endswith("+06:00") and first[9] == "en"  # shown in Asia/Bishkek time
+    second = by_id[str(trick.id)]
+    assert second[1] == "'=HYPERLINK(1)" and second[6] == "" and second[7] == "pending"
+
+    exported = (await audit_entries(bot.application.db))[0]
+    assert exported.action == "members.exported" and exported.actor_id == COORDINATOR_ID
+    assert exported.details == {"count": 2}  # no personal data in the log
+
+
+async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change_herself(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    gulnara = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    await make_member(bot, gulnara, "Gulnara Main", "bishkek")
+    second = await english_user(sandbox, "Second")
+    await make_member(bot, second, "Second Coordinator", "chuy")
+    db = bot.application.db
+    await set_grants(db, second.id, coordinator=True, lead_regions=frozenset(), actor_id=1)
+
+    await second.send("/roles")
+    await second.next_bot_message()
+    await second.send("gulnara")
+    await second.next_bot_message()
+    await second.press("Gulnara Main · Bishkek (city)")
+    card = await wait_text(second, "COORDINATOR_IDS")
+    assert "Roles: coordinator" in card.text
+    assert buttons(card) == ["🔎 Find another member"]
+    settings_only = await alert(second, f"roles:n:{COORDINATOR_ID}")
+    assert "named in the bot's settings" in settings_only
+    assert "named in the bot's settings" in await alert(second, f"roles:c:{COORDINATOR_ID}")
+    assert await alert(second, f"roles:n:{second.id}") == "You cannot change your own roles."
+    await bot.settle()
+    assert {"roles", "members"} <= set(commands_of(sandbox, gulnara) or [])
+    assert await grants_of(db, second.id) == (True, frozenset())
+    assert not [
+        e for e in await audit_entries(db) if e.action == "role.changed" and e.actor_id == second.id
+    ]
+
+    # A person who is not an approved member cannot be given a role.
+    pending = await english_user(sandbox, "Pending")
+    await make_member(bot, pending, "Pending Person", "chuy", approved=False)
+    answer = await alert(second, f"roles:s:{pending.id}:2")
+    assert answer == "Only approved members can be given a role."
+    assert await grants_of(db, pending.id) == (False, frozenset())
+
+
+async def test_members_list_pages_forward_and_back(sandbox: Sandbox, bot: BotRunner) -> None:
+    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    for n in range(1, 13):
+        person = await english_user(sandbox, f"Person{n}")
+        await make_member(bot, person, f"Member {n:02d}", "osh_city")
+
+    await coordinator.send("/members")
+    desk = await coordinator.next_bot_message()
+    assert "Osh (city): approved 12, pending 0" in desk.text
+    await coordinator.press("📍 Osh (city)")
+    first = await wait_text(coordinator, "page 1 of 2")
+    assert first.text.startswith("📋 Members · Osh (city) · page 1 of 2")
+    assert "10. Member 10" in first.text and "Member 11" not in first.text
+    assert buttons(first) == ["▶", "👥 Members desk"]
+    await coordinator.press("▶")
+    second = await wait_text(coordinator, "page 2 of 2")
+    assert "11. Member 11" in second.text and "12. Member 12" in second.text
+    assert "Member 10" not in second.text
+    assert buttons(second) == ["◀", "👥 Members desk"]
+    await coordinator.press("◀")
+    await wait_text(coordinator, "page 1 of 2")
+    # A page past the end shows the last one.
+    await coordinator.forge_press("members:list:all:9")
+    await wait_text(coordinator, "📋 Members · all regions · page 2 of 2")
+    # Everything happened in one message, edited in place.
+    assert len([m for m in coordinator.bot_messages() if "Members" in m.text]) == 1

@@ -1,0 +1,104 @@
+"""Report storage: encrypted at rest, reporter linked only by a keyed hash, files with SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+from db.engine import Database
+from db.reports import (
+    FileIn,
+    ReportDraft,
+    Reporter,
+    add_message,
+    create_report,
+    due_for_raising,
+    get_report,
+    is_reporter,
+    list_reports,
+    mark_raised,
+    read_attachment,
+    reporter_of,
+    reports_of,
+    set_status,
+)
+from db.types import utcnow
+from tests.conftest import database_bytes
+
+SECRET_TEXT = "He was beaten in the cell of the Osh police station"
+PHONE = "+996700111222"
+
+
+def draft(**changes: object) -> ReportDraft:
+    values: dict[str, object] = {
+        "category": "torture",
+        "region": "osh_region",
+        "text": SECRET_TEXT,
+        "occurred": "yesterday",
+        "danger": False,
+        "anonymous": True,
+        "place": "Kara-Suu district",
+        "files": (
+            FileIn("document", "file-1", b"%PDF-1.4 evidence", "medical.pdf", "application/pdf"),
+        ),
+    }
+    values.update(changes)
+    return ReportDraft(**values)  # type: ignore[arg-type]
+
+
+async def test_report_is_encrypted_and_linked_to_its_reporter_only_by_a_tag(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    reporter = Reporter(424242, "Aigul", "aigul_k", PHONE)
+    report = await create_report(db, draft(), reporter, lang="ky", files_dir=tmp_path)
+    assert report.ref == f"R-{utcnow().year}-0001"
+    second = await create_report(
+        db, draft(anonymous=False), reporter, lang="ky", files_dir=tmp_path
+    )
+    assert second.ref.endswith("-0002")
+
+    full = await get_report(db, report.id)
+    assert full is not None and full.text == SECRET_TEXT and full.place == "Kara-Suu district"
+    (attachment,) = full.attachments
+    assert attachment.sha256 == hashlib.sha256(b"%PDF-1.4 evidence").hexdigest()
+    assert read_attachment(db, tmp_path, attachment) == b"%PDF-1.4 evidence"
+    stored = (tmp_path / attachment.path).read_bytes()
+    assert b"evidence" not in stored
+
+    assert await reporter_of(db, report.id) == reporter
+    assert await is_reporter(db, report.id, 424242)
+    assert not await is_reporter(db, report.id, 1)
+    assert [r.ref for r in await reports_of(db, 424242)] == [second.ref, report.ref]
+    assert await reports_of(db, 1) == []
+
+    await add_message(db, report.id, author="reporter", text="More: the officer's name is X")
+    await db.dispose()
+    raw = database_bytes(db_url)
+    for secret in (SECRET_TEXT, "Kara-Suu", PHONE, "Aigul", "aigul_k", "officer", "424242"):
+        assert secret.encode() not in raw, secret
+
+
+async def test_status_moves_follow_the_rules(db: Database, tmp_path: Path) -> None:
+    report = await create_report(
+        db, draft(files=()), Reporter(1, "A"), lang="ru", files_dir=tmp_path
+    )
+    assert await set_status(db, report.id, "resolved", actor_id=9) is None  # not from new
+    assert await set_status(db, report.id, "in_review", actor_id=9) == "new"
+    assert await set_status(db, report.id, "referred", actor_id=9) == "in_review"
+    assert await set_status(db, report.id, "resolved", actor_id=9) == "referred"
+    page, total = await list_reports(db, status="resolved")
+    assert total == 1 and page[0].assigned_to == 9
+
+
+async def test_new_reports_are_raised_again_after_48_hours(db: Database, tmp_path: Path) -> None:
+    report = await create_report(
+        db, draft(files=()), Reporter(1, "A"), lang="ru", files_dir=tmp_path
+    )
+    now = utcnow()
+    assert await due_for_raising(db, now) == []
+    later = now + timedelta(hours=49)
+    assert [r.id for r in await due_for_raising(db, later)] == [report.id]
+    await mark_raised(db, [report.id], later)
+    assert await due_for_raising(db, later + timedelta(hours=1)) == []
+    assert [r.id for r in await due_for_raising(db, later + timedelta(hours=49))] == [report.id]
