@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import BotContext, SolidarityApp
 from bot.handlers import (
+    contacts_admin,
     errors,
     fallback,
     membership,
@@ -114,6 +115,7 @@ def build_application(
         *resolution.build_handlers(),
         *resolution_admin.build_handlers(),
         *roles_admin.build_handlers(),
+        *contacts_admin.build_handlers(),
         *reports.build_handlers(),
         *reports_admin.build_handlers(),
         *membership.build_handlers(),

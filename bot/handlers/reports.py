@@ -200,13 +200,11 @@ async def ask_when(update: Update, context: BotContext) -> int:
     t = context.t
     rows = [
         [
-            InlineKeyboardButton(t.gettext(OCCURRED["today"]), callback_data="rpt:when:today"),
-            InlineKeyboardButton(
-                t.gettext(OCCURRED["yesterday"]), callback_data="rpt:when:yesterday"
-            ),
+            InlineKeyboardButton(_occurred(t, "today"), callback_data="rpt:when:today"),
+            InlineKeyboardButton(_occurred(t, "yesterday"), callback_data="rpt:when:yesterday"),
         ],
         [
-            InlineKeyboardButton(t.gettext(OCCURRED["week"]), callback_data="rpt:when:week"),
+            InlineKeyboardButton(_occurred(t, "week"), callback_data="rpt:when:week"),
             InlineKeyboardButton("📅 " + t.gettext("A date"), callback_data="rpt:when:date"),
         ],
         _nav(t),

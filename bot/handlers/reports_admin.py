@@ -234,10 +234,10 @@ async def _load(
     if roles is None:
         return None
     report = await get_report(context.db, report_id)
-    if report is None:
+    if report is None and roles.coordinator:
         await refuse(update, context.t.gettext("This report no longer exists."))
         return None
-    if not write and not may_see_reports(roles, context.settings, report.region):
+    if report is None or not may_see_reports(roles, context.settings, report.region):
         user = update.effective_user
         log.warning("Refused %s of report %s to user %s", action, report_id, user and user.id)
         await refuse(update, context.t.gettext("This is only for coordinators."))
@@ -538,8 +538,12 @@ def card_text(
             return ""
         parts = [thread_title]
         if left_out:
-            note = t.gettext("({count} earlier messages are in the full text.)")
-            parts.append("<i>" + html.escape(note.format(count=left_out)) + "</i>")
+            note = t.ngettext(
+                "({count} earlier message is in the full text.)",
+                "({count} earlier messages are in the full text.)",
+                left_out,
+            ).format(count=left_out)
+            parts.append("<i>" + html.escape(note) + "</i>")
         parts += [f"<i>{html.escape(h)}</i>\n{html.escape(body)}" for h, body in items]
         return "\n\n" + "\n\n".join(parts)
 
@@ -726,13 +730,17 @@ async def change_status(update: Update, context: BotContext, m: Match) -> None:
         if target in STATUSES
         else None
     )
-    fresh = await get_report(context.db, report.id) or report
     if previous is None:
+        # A stale or forged button. Only an alert: re-drawing an unchanged card would be an
+        # edit to identical content, which Telegram refuses.
+        assert update.callback_query
+        fresh = await get_report(context.db, report.id) or report
         notice = t.gettext("This change is not possible: the report is now “{status}”.").format(
             status=status_name(t, fresh.status)
         )
-        await _show_card(update, context, roles, fresh, notice=notice, alert=True)
+        await update.callback_query.answer(notice, show_alert=True)
         return
+    fresh = await get_report(context.db, report.id) or report
     log.info("Report %s moved from %s to %s by %s", report.id, previous, target, actor)
 
     def render(rt: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -814,7 +822,11 @@ async def send_attachments(update: Update, context: BotContext, m: Match) -> Non
     if failed:
         await context.bot.send_message(
             update.effective_chat.id,
-            html.escape(t.gettext("{count} file(s) could not be read.").format(count=failed)),
+            html.escape(
+                t.ngettext(
+                    "{count} file could not be read.", "{count} files could not be read.", failed
+                ).format(count=failed)
+            ),
         )
 
 
@@ -921,9 +933,12 @@ async def export_csv(update: Update, context: BotContext, m: Match) -> None:
     )
     log.info("Reports exported by %s (%s rows)", actor, len(rows))
     stamp = utcnow().astimezone(context.settings.tz).strftime("%Y%m%d-%H%M")
-    caption = t.gettext(
-        "{count} reports. The file holds the full reports, decrypted: keep it safe and delete "
-        "it when you no longer need it."
+    caption = t.ngettext(
+        "{count} report. The file holds the full text, decrypted: keep it safe and delete it "
+        "when you no longer need it.",
+        "{count} reports. The file holds the full texts, decrypted: keep it safe and delete it "
+        "when you no longer need it.",
+        len(rows),
     ).format(count=len(rows))
     await context.bot.send_document(
         update.effective_chat.id,

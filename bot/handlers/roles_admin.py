@@ -87,6 +87,8 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
     ("setresolution", N_("Replace a text of the resolution or mark it official")),
+    ("reports", N_("Incident reports: review, reply, export")),
+    ("setcontacts", N_("Edit the help lines shown with reports")),
 )
 LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
 

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
+from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, get_translator
 from bot.menu import (
     LANGUAGE_CALLBACK_PREFIX,
@@ -28,6 +29,7 @@ from bot.menu import (
     main_menu_text,
 )
 from bot.replies import edit_or_send
+from bot.services.roles import roles_of
 from db.users import set_language
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,8 @@ async def choose_language(update: Update, context: BotContext) -> int:
     code = query.data.removeprefix(LANGUAGE_CALLBACK_PREFIX)
     await set_language(context.db, update.effective_user.id, code)
     context.lang = code
+    if (await roles_of(context.db, context.settings, update.effective_user.id)).privileged:
+        await refresh_commands(context.application, update.effective_user.id)  # in her language
     t = context.t
     await query.answer()
     await query.edit_message_text(

@@ -13,8 +13,8 @@ from telegram.ext import CommandHandler
 from bot.context import BotContext
 from db.models import ConversationState
 from db.users import get_user
-from sandbox import Sandbox, SimUser
-from tests.e2e.runner import TOKEN, BotRunner
+from sandbox import Sandbox, SimUser, scope_key
+from tests.e2e.runner import COORDINATOR_ID, TOKEN, BotRunner
 
 
 def last_text(user: SimUser) -> str:
@@ -312,3 +312,21 @@ async def test_unknown_or_forged_button_is_answered_not_ignored(
     await bot.settle()
     person = await get_user(bot.application.db, cholpon.id)
     assert person is not None and person.language is None
+
+
+async def test_a_coordinators_own_command_menu_follows_her_language(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = sandbox.add_user(user_id=COORDINATOR_ID, first_name="Gulnara", language_code="en")
+    await coordinator.send("/start")
+    await coordinator.next_bot_message()
+    await coordinator.press("Русский")
+    await coordinator.next_bot_message()
+    await bot.settle()
+    own = sandbox.commands[(scope_key({"type": "chat", "chat_id": COORDINATOR_ID}), "")]
+    commands = {c["command"]: c["description"] for c in own}
+    assert {"members", "roles", "setresolution", "reports", "setcontacts"} <= set(commands)
+    assert commands["language"] == "Сменить язык"
+    # Members keep the public menu only.
+    public = sandbox.commands[('{"type":"default"}', "")]
+    assert "roles" not in [c["command"] for c in public]

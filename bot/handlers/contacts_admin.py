@@ -1,0 +1,113 @@
+"""Coordinators keep the referral directory (help lines shown after a report) up to date."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.conversation import persistent_conversation
+from bot.replies import require_coordinator
+from bot.services.help_contacts import (
+    DEFAULT_PATH,
+    DIRECTORY_KEY,
+    DirectoryError,
+    parse_directory,
+)
+from db.documents import get_document, put_document
+
+log = logging.getLogger(__name__)
+
+WAITING_DIRECTORY = 60
+MAX_BYTES = 64 * 1024
+
+
+async def start_contacts(update: Update, context: BotContext) -> int:
+    """/setcontacts: send the directory in force as a file to edit, then wait for the new one."""
+    if not await require_coordinator(update, context, "/setcontacts"):
+        return ConversationHandler.END
+    assert update.effective_chat and update.effective_message
+    current = await get_document(context.db, DIRECTORY_KEY) or DEFAULT_PATH.read_text("utf-8")
+    t = context.t
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(current.encode("utf-8"), filename="help_contacts.json"),
+        caption=t.gettext("The help lines in force."),
+    )
+    await update.effective_message.reply_text(
+        t.gettext(
+            "Edit the file and send it back. Each contact needs a number, a name in ky, ru and "
+            'en, and the report categories and regions it suits (or "*" for all); '
+            '"emergency": true puts it among the lines shown at once when someone is in '
+            "danger. /cancel to stop."
+        )
+    )
+    return WAITING_DIRECTORY
+
+
+async def receive_directory(update: Update, context: BotContext) -> int:
+    if not await require_coordinator(update, context, "help directory upload"):
+        return ConversationHandler.END
+    message = update.effective_message
+    assert message and message.document and update.effective_user
+    t = context.t
+    if (message.document.file_size or 0) > MAX_BYTES:
+        await message.reply_text(t.gettext("The file is larger than {size} KB.").format(size=64))
+        return WAITING_DIRECTORY
+    data = bytes(await (await message.document.get_file()).download_as_bytearray())
+    try:
+        text = data.decode("utf-8-sig")
+        contacts = parse_directory(text)
+    except (UnicodeDecodeError, DirectoryError) as error:
+        await message.reply_text(
+            t.gettext(
+                "The file was not accepted: {problem}. Send a corrected file, or /cancel."
+            ).format(problem=html.escape(str(error)))
+        )
+        return WAITING_DIRECTORY
+    normalized = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    await put_document(context.db, DIRECTORY_KEY, normalized, actor_id=update.effective_user.id)
+    log.info("Help directory replaced by %s (%s contacts)", update.effective_user.id, len(contacts))
+    await message.reply_text(
+        t.ngettext(
+            "Saved: {count} help line is now shown with reports.",
+            "Saved: {count} help lines are now shown with reports.",
+            len(contacts),
+        ).format(count=len(contacts))
+    )
+    return ConversationHandler.END
+
+
+async def not_a_file(update: Update, context: BotContext) -> int:
+    assert update.effective_message
+    await update.effective_message.reply_text(
+        context.t.gettext("Please send the text as a file (a document), or /cancel.")
+    )
+    return WAITING_DIRECTORY
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    assert update.effective_message
+    await update.effective_message.reply_text(context.t.gettext("Stopped."))
+    return ConversationHandler.END
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        persistent_conversation(
+            "setcontacts",
+            entry_points=[CommandHandler("setcontacts", start_contacts)],
+            states={
+                WAITING_DIRECTORY: [
+                    MessageHandler(filters.Document.ALL, receive_directory),
+                    MessageHandler(~filters.COMMAND, not_a_file),
+                ]
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+        )
+    ]

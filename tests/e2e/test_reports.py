@@ -1,0 +1,280 @@
+"""Filing incident reports end to end: the reporter's side."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from db.members import MemberDraft, create_member
+from db.reports import get_report, reporter_of, reports_of
+from sandbox import Sandbox, SimUser
+from tests.conftest import database_bytes
+from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.runner import COORDINATOR_ID, BotRunner
+
+STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
+PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
+PDF = b"%PDF-1.4 medical certificate " * 50
+
+
+async def started(sandbox: Sandbox, name: str, lang: str, user_id: int | None = None) -> SimUser:
+    user = sandbox.add_user(
+        first_name=name, language_code=lang, user_id=user_id, username=name.lower()
+    )
+    await user.send("/start")
+    await user.next_bot_message()
+    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
+    await user.next_bot_message()
+    return user
+
+
+async def report_until_story(user: SimUser) -> None:
+    await user.send("/report")
+    await wait_text(user, "Кабар эмне жөнүндө?")
+    await user.press("Кыйноо же катаал мамиле")
+    await wait_text(user, "Бул кайда болду?")
+    await user.press("Ош облусу")
+    await wait_text(user, "Жери")
+    await user.send("Кара-Суу, милиция бөлүмү")
+    await wait_text(user, "Эмне болду?")
+    await user.send(STORY)
+    await wait_text(user, "Кошулду.")
+
+
+async def test_full_report_in_kyrgyz_with_photo_and_document(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await aigul.send_photo(PHOTO, caption="Жарааттар")
+    await wait_text(aigul, "1-файлы кошулду")
+    await aigul.send_document(PDF, file_name="справка.pdf", mime_type="application/pdf")
+    await wait_text(aigul, "2-файлы кошулду")
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("Кечээ")
+    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await aigul.press("Жок")
+    await wait_text(aigul, "Координаторлор сиз менен кантип байланыша алат?")
+    await aigul.press("🕶 Мени анонимдүү калтыруу")
+    summary = await wait_text(aigul, "Сураныч, кабарыңызды текшериңиз")
+    assert "2 файл тиркелди" in summary.text and STORY in summary.text
+    await aigul.press("📨 Кабарды жөнөтүү")
+    done = await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    assert "Кайрылуунун номери: R-" in done.text
+    assert "115 — Акыйкатчынын" in done.text and "112 — Бирдиктүү" in done.text
+    assert "+996 312 383 330" in done.text
+
+    await bot.settle()
+    notice = coordinator.last_bot_message()
+    assert notice is not None and notice.text.startswith("New report R-")
+    assert "(Osh Region, Torture or ill-treatment)" in notice.text
+    assert STORY not in notice.text and "Aigul" not in notice.text
+    assert buttons(notice) == ["📂 Open"]
+
+    (mine,) = await reports_of(bot.application.db, aigul.id)
+    report = await get_report(bot.application.db, mine.id)
+    assert report is not None and report.anonymous and report.occurred == "yesterday"
+    assert report.text.startswith(STORY) and "Жарааттар" in report.text
+    assert report.place == "Кара-Суу, милиция бөлүмү"
+    digests = sorted(a.sha256 for a in report.attachments)
+    assert digests == sorted(hashlib.sha256(b).hexdigest() for b in (PHOTO, PDF))
+    reporter = await reporter_of(bot.application.db, mine.id)
+    assert reporter is not None and reporter.user_id == aigul.id
+
+    raw = database_bytes(bot.settings.database_url)
+    for secret in (STORY, "Кара-Суу", "справка", "Жарааттар"):
+        assert secret.encode() not in raw, secret
+    files = b"".join(p.read_bytes() for p in (bot.settings.data_dir / "attachments").rglob("*.bin"))
+    assert b"photo-bytes" not in files and b"medical certificate" not in files
+
+
+async def test_danger_shows_help_and_alerts_coordinators_at_once(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", "ru", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("Бүгүн")
+    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await aigul.press("⚠️ Ооба, бирөө коркунучта")
+    help_lines = await wait_text(aigul, "Эгер азыр бирөө коркунучта болсо, чалыңыз:")
+    for number in ("112", "102", "103"):
+        assert f"📞 {number}" in help_lines.text
+    alert = await wait_text(coordinator, "Непосредственная опасность")
+    assert "Ошская область" in alert.text and "Пытки или жестокое обращение" in alert.text
+    assert STORY not in alert.text
+    # Nothing has been sent yet: the report follows.
+    assert await reports_of(bot.application.db, aigul.id) == []
+
+
+async def test_restart_in_the_middle_of_a_report_loses_nothing(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await bot.restart()
+    await aigul.send("Дагы бир нерсе: бул кечээ кечинде болду.")
+    await wait_text(aigul, "Кошулду.")
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("📅 Күнүн көрсөтүү")
+    await wait_text(aigul, "күн.ай.жыл")
+    await aigul.send("31.02.2026")
+    await wait_text(aigul, "21.11.2026 түрүндө")
+    await aigul.send("20.11.2026")
+    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await aigul.press("Жок")
+    await wait_text(aigul, "кантип байланыша алат?")
+    await aigul.press("👤 Координаторлор менин ким экенимди көрө алат")
+    summary = await wait_text(aigul, "кабарыңызды текшериңиз")
+    assert STORY in summary.text and "Дагы бир нерсе" in summary.text
+    assert "Кара-Суу" in summary.text and "Ош облусу" in summary.text
+
+
+async def test_remove_from_my_phone_deletes_the_report_messages(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    before = len(aigul.transcript())
+    await report_until_story(aigul)
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("Бүгүн")
+    await wait_text(aigul, "коркунуч")
+    await aigul.press("Жок")
+    await wait_text(aigul, "кантип байланыша алат?")
+    await aigul.press("🕶 Мени анонимдүү калтыруу")
+    await wait_text(aigul, "кабарыңызды текшериңиз")
+    await aigul.press("📨 Кабарды жөнөтүү")
+    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү")
+    await wait_text(aigul, "Бул чаттан өчүрүлдү.")
+    entries = aigul.transcript()
+    report_part = entries[before:-1]
+    assert report_part and all(e.deleted for e in report_part), aigul.transcript_text()
+    assert not any(STORY in e.text for e in entries if not e.deleted)
+    assert not entries[-1].deleted  # the short confirmation stays
+    # Still on record for her and the coordinators.
+    assert len(await reports_of(bot.application.db, aigul.id)) == 1
+
+
+async def test_my_reports_add_information_and_no_access_to_others(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("Бүгүн")
+    await wait_text(aigul, "коркунуч")
+    await aigul.press("Жок")
+    await wait_text(aigul, "кантип байланыша алат?")
+    await aigul.press("🕶 Мени анонимдүү калтыруу")
+    await wait_text(aigul, "кабарыңызды текшериңиз")
+    await aigul.press("📨 Кабарды жөнөтүү")
+    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    (report,) = await reports_of(bot.application.db, aigul.id)
+
+    await aigul.send("/myreports")
+    listing = await wait_text(aigul, "Сиздин кабарларыңыз")
+    assert buttons(listing) == [f"{report.ref} · жаңы"]
+    await aigul.press(f"{report.ref} · жаңы")
+    card = await wait_text(aigul, "Темасы: Кыйноо же катаал мамиле")
+    assert STORY in card.text
+    await aigul.press("➕ Толуктоо")
+    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await aigul.send("Күбөнүн аты Бакыт.")
+    await wait_text(aigul, f"{report.ref} кабарына кошулду")
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Сиздин кабарларыңыз")
+    full = await get_report(bot.application.db, report.id)
+    assert full is not None and [m.text for m in full.thread] == ["Күбөнүн аты Бакыт."]
+    await bot.settle()
+    assert any(
+        m.text.startswith(f"New information on report {report.ref}")
+        for m in coordinator.bot_messages()
+    )
+
+    mallory = await started(sandbox, "Mallory", "en")
+    for forged in (f"my:open:{report.id}", f"my:add:{report.id}", f"my:answer:{report.id}"):
+        answer = await mallory.callback_answer(await mallory.forge_press(forged))
+        assert answer["show_alert"] and answer["text"] == "This report is not yours."
+    assert not any(STORY in m.text for m in mallory.bot_messages())
+
+
+async def file_quick_report(user: SimUser) -> None:
+    """A short anonymous report from Osh Region, in Kyrgyz."""
+    await report_until_story(user)
+    await user.press("✔ Даяр")
+    await wait_text(user, "Бул качан болду?")
+    await user.press("Бүгүн")
+    await wait_text(user, "коркунуч")
+    await user.press("Жок")
+    await wait_text(user, "кантип байланыша алат?")
+    await user.press("👤 Координаторлор менин ким экенимди көрө алат")
+    await wait_text(user, "кабарыңызды текшериңиз")
+    await user.press("📨 Кабарды жөнөтүү")
+    await wait_text(user, "Кабарыңыз жөнөтүлдү.")
+
+
+async def test_the_reporters_phone_is_not_readable_on_disk(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    phone = "+996777123987"
+    aigul = await started(sandbox, "Aigul", "ky")
+    await create_member(
+        bot.application.db,
+        aigul.id,
+        MemberDraft("Айгүл Бекова", "osh_region", None, "activist", ("human_rights",), phone),
+        approved=True,
+    )
+    await file_quick_report(aigul)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    reporter = await reporter_of(bot.application.db, report.id)
+    assert reporter is not None and reporter.phone == phone and reporter.name == "Айгүл Бекова"
+    raw = database_bytes(bot.settings.database_url)
+    assert phone.encode() not in raw and phone[1:].encode() not in raw
+    assert "Бекова".encode() not in raw
+
+
+async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner) -> None:
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    await coordinator.send("/setcontacts")
+    template = await coordinator.next_bot_message()
+    assert template.kind == "document" and template.file_name == "help_contacts.json"
+    assert template.file_id is not None
+    directory = json.loads(sandbox.files[template.file_id].data)
+    await wait_text(coordinator, "Edit the file and send it back.")
+
+    await coordinator.send_document(b"{not json", file_name="c.json", mime_type="application/json")
+    await wait_text(coordinator, "The file was not accepted: not valid JSON")
+    directory["contacts"].append(
+        {
+            "number": "+996 555 000 111",
+            "name": {
+                "en": "Osh crisis centre",
+                "ru": "Кризисный центр Оша",
+                "ky": "Ош кризистик борбору",
+            },
+            "categories": ["*"],
+            "regions": ["osh_region"],
+        }
+    )
+    await coordinator.send_document(
+        json.dumps(directory).encode(), file_name="c.json", mime_type="application/json"
+    )
+    await wait_text(coordinator, "Saved: 8 help lines are now shown with reports.")
+
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)
+    done = aigul.last_bot_message()
+    assert done is not None and "+996 555 000 111 — Ош кризистик борбору" in done.text
+
+    await aigul.send("/setcontacts")
+    refusal = await wait_text(aigul, "Бул координаторлор үчүн гана.")
+    assert refusal.text == "Бул координаторлор үчүн гана." and refusal.kind == "text"

@@ -1,0 +1,530 @@
+"""The coordinators' side of incident reports, end to end: list, filters and pages, the card,
+status changes told to the reporter, replies and notes, attachments, export, leads, refusals,
+and the 48-hour reminder."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from bot.handlers.reports_admin import raise_stale_reports
+from bot.i18n import get_translator
+from db.audit import AuditRecord, audit_entries
+from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
+from db.reports import set_status as store_status
+from db.roles import set_grants
+from db.types import utcnow
+from sandbox import Entry, Sandbox, SimUser
+from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+
+COORDINATOR_ONLY = "This is only for coordinators."
+REPORTER_ID = 777123456
+REPORTER_NAME = "Aigul Secretova"
+REPORTER_USERNAME = "aigul_secret"
+REPORTER_PHONE = "+996700111222"
+SECRETS = (REPORTER_NAME, "Secretova", REPORTER_USERNAME, REPORTER_PHONE, "996700111222")
+STORY = "He was beaten in the <b>cell</b> of the Osh police station & threatened"
+PDF = b"%PDF-1.4 medical certificate"
+
+
+async def started(
+    sandbox: Sandbox,
+    name: str,
+    lang: str = "en",
+    user_id: int | None = None,
+    username: str | None = None,
+) -> SimUser:
+    """Someone who has opened the bot and chosen her language."""
+    user = sandbox.add_user(first_name=name, language_code=lang, user_id=user_id, username=username)
+    await user.send("/start")
+    await user.next_bot_message()
+    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
+    await user.next_bot_message()
+    return user
+
+
+async def reporter_in(sandbox: Sandbox, lang: str = "en") -> SimUser:
+    return await started(sandbox, "Aigul", lang, user_id=REPORTER_ID, username=REPORTER_USERNAME)
+
+
+async def file_report(
+    bot: BotRunner, lang: str = "en", *, files: tuple[FileIn, ...] = (), **changes: object
+) -> ReportInfo:
+    values: dict[str, object] = {
+        "category": "torture",
+        "region": "osh_region",
+        "text": STORY,
+        "occurred": "yesterday",
+        "danger": False,
+        "anonymous": True,
+        "place": "Kara-Suu <district>",
+        "files": files,
+    }
+    values.update(changes)
+    return await create_report(
+        bot.application.db,
+        ReportDraft(**values),  # type: ignore[arg-type]
+        Reporter(REPORTER_ID, REPORTER_NAME, REPORTER_USERNAME, REPORTER_PHONE),
+        lang=lang,
+        files_dir=bot.settings.data_dir,
+    )
+
+
+async def press_data(user: SimUser, data: str) -> str:
+    """Press the newest button that carries this callback data."""
+    for entry in reversed(user.bot_messages()):
+        for labels, datas in zip(entry.buttons, entry.callback_data, strict=True):
+            for label, value in zip(labels, datas, strict=True):
+                if value == data:
+                    return await user.press(label, message_id=entry.message_id)
+    raise LookupError(f"no button with data {data!r}\n{user.transcript_text()}")
+
+
+def all_data(entry: Entry | None) -> list[str]:
+    assert entry is not None
+    return [d for row in entry.callback_data for d in row if d]
+
+
+async def audit_of(bot: BotRunner) -> list[AuditRecord]:
+    return await audit_entries(bot.application.db, limit=1000)
+
+
+async def test_list_filters_and_pages(sandbox: Sandbox, bot: BotRunner) -> None:
+    coordinator = await started(sandbox, "Coordinator", user_id=COORDINATOR_ID)
+    await reporter_in(sandbox)
+    osh = [await file_report(bot) for _ in range(7)]
+    talas = [
+        await file_report(bot, category="trafficking", region="talas", danger=True)
+        for _ in range(3)
+    ]
+    await store_status(bot.application.db, osh[0].id, "in_review", actor_id=COORDINATOR_ID)
+
+    await coordinator.send("/reports")
+    first = await wait_text(coordinator, "Incident reports")
+    assert "new: 9 · in review: 1 · referred: 0 · resolved: 0 · closed: 0" in first.text
+    assert "Reports 1–8 of 10 (page 1 of 2)" in first.text
+    rows = [label for label in buttons(first) if label.startswith(("R-", "⚠️ R-"))]
+    assert len(rows) == 8
+    # Newest first; a report in danger is marked.
+    assert rows[0].startswith(f"⚠️ {talas[-1].ref} · Talas Region · Human trafficking · new · ")
+    assert f"{osh[-1].ref} · Osh Region · Torture or ill-treatment · new · " in rows[3]
+    assert "▶" in buttons(first) and "◀" not in buttons(first)
+    assert all(len(d.encode()) <= 64 for d in all_data(first))
+
+    await coordinator.press("▶")
+    second = await wait_text(coordinator, "Reports 9–10 of 10 (page 2 of 2)")
+    assert "◀" in buttons(second) and "▶" not in buttons(second)
+    assert any(label.startswith(osh[0].ref) for label in buttons(second))
+
+    await coordinator.press("📍 Region: all")
+    picker = await wait_text(coordinator, "Choose a region:")
+    assert "Batken Region" in buttons(picker)
+    await coordinator.press("Talas Region")
+    talas_list = await wait_text(coordinator, "Reports 1–3 of 3 (page 1 of 1)")
+    assert "new: 3 · in review: 0" in talas_list.text
+    assert "📍 Region: Talas Region" in buttons(talas_list)
+
+    await coordinator.press("📍 Region: Talas Region")
+    await wait_text(coordinator, "Choose a region:")
+    await coordinator.press("All")
+    await wait_text(coordinator, "Reports 1–8 of 10")
+    await coordinator.press("🔖 Status: all")
+    await wait_text(coordinator, "Choose a status:")
+    await coordinator.press("in review")
+    one = await wait_text(coordinator, "Reports 1–1 of 1")
+    assert any(label.startswith(osh[0].ref) for label in buttons(one))
+    await coordinator.press("🗂 Category: all")
+    await wait_text(coordinator, "Choose a category:")
+    await coordinator.press("Human trafficking")
+    await wait_text(coordinator, "No reports match these filters.")
+
+    # Opening a report and coming back keeps the filters.
+    await coordinator.press("🗂 Category: Human trafficking")
+    await wait_text(coordinator, "Choose a category:")
+    await coordinator.press("All")
+    await wait_text(coordinator, "Reports 1–1 of 1")
+    await press_data(coordinator, f"rep:open:{osh[0].id}")
+    await wait_text(coordinator, f"Report {osh[0].ref}")
+    await coordinator.press("◀ Back to the list")
+    back = await wait_text(coordinator, "Reports 1–1 of 1")
+    assert "🔖 Status: in review" in buttons(back)
+
+
+async def test_named_report_card_and_status_change_told_in_kyrgyz(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    aigul = await reporter_in(sandbox, "ky")
+    report = await file_report(bot, "ky", anonymous=False, danger=True)
+
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await press_data(coordinator, f"rep:open:{report.id}")
+    card = await wait_text(coordinator, f"Report {report.ref}")
+    assert STORY in card.text  # shown literally: escaped, not parsed as HTML
+    assert "Place: Kara-Suu <district>" in card.text
+    assert "Immediate danger" in card.text and "When it happened: Yesterday" in card.text
+    assert "Status: new" in card.text and "Category: Torture or ill-treatment" in card.text
+    assert f"Reported by: {REPORTER_NAME} · @{REPORTER_USERNAME} · {REPORTER_PHONE}" in card.text
+    assert "Attachments: 0" in card.text
+    assert {"→ in review", "→ closed", "🙋 Take", "✉️ Reply to the reporter"} <= set(buttons(card))
+
+    await coordinator.press("🙋 Take")
+    taken = await wait_text(coordinator, "Taken by: you")
+    assert "🙋 Take" not in buttons(taken)
+
+    await coordinator.press("→ in review")
+    told = await aigul.next_bot_message()
+    ky = get_translator("ky", bot.settings.timezone)
+    expected = ky.gettext("Your report {ref} is now: {status}").format(
+        ref=report.ref, status="каралууда"
+    )
+    assert told.text == "ℹ️ " + expected
+    assert "Zhyldyz" not in aigul.transcript_text()
+    card = await wait_text(coordinator, "Status: in review")
+    assert {"→ referred", "→ resolved", "→ closed"} <= set(buttons(card))
+    stored = await get_report(bot.application.db, report.id)
+    assert stored is not None and stored.status == "in_review"
+    assert stored.assigned_to == COORDINATOR_ID
+
+    # A stale button (the move is no longer allowed) is refused and changes nothing.
+    stale = await coordinator.callback_answer(
+        await coordinator.forge_press(f"rep:st:{report.id}:in_review")
+    )
+    assert stale["show_alert"] and "not possible" in stale["text"]
+
+    entries = await audit_of(bot)
+    actions = [(e.action, e.target_id) for e in entries]
+    assert ("report.viewed", report.id) in actions
+    assert ("report.status", report.id) in actions and ("report.taken", report.id) in actions
+    status = next(e for e in entries if e.action == "report.status")
+    assert status.actor_id == COORDINATOR_ID
+    assert status.details == {"before": "new", "after": "in_review"}
+
+
+async def test_anonymous_report_shows_nobody_in_card_files_and_export(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", user_id=COORDINATOR_ID)
+    await reporter_in(sandbox)
+    known = sandbox.store_file(PDF, "document", "certificate.pdf", "application/pdf")
+    photo = b"\xff\xd8\xff photo of bruises"
+    report = await file_report(
+        bot,
+        files=(
+            FileIn("document", known.file_id, PDF, "certificate.pdf", "application/pdf"),
+            FileIn("photo", "AgAC-a-file-id-telegram-does-not-know", photo, None, "image/jpeg"),
+        ),
+    )
+
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await press_data(coordinator, f"rep:open:{report.id}")
+    card = await wait_text(coordinator, f"Report {report.ref}")
+    assert "Reported by: anonymous" in card.text and "Attachments: 2" in card.text
+
+    await coordinator.press("📎 Attachments (2)")
+    await coordinator.wait_for(lambda u: len([m for m in u.bot_messages() if m.file_id]) == 2)
+    by_id, from_disk = [m for m in coordinator.bot_messages() if m.file_id]
+    assert by_id.file_id == known.file_id  # re-sent by Telegram's file_id
+    assert "certificate.pdf" in by_id.text
+    assert f"SHA-256: {hashlib.sha256(PDF).hexdigest()}" in by_id.text
+    # Telegram refused the photo's file_id: the copy kept on disk was sent, byte for byte.
+    assert from_disk.kind == "document" and from_disk.file_id is not None
+    assert sandbox.files[from_disk.file_id].data == photo
+    assert f"SHA-256: {hashlib.sha256(photo).hexdigest()}" in from_disk.text
+    (refused,) = sandbox.breaches  # the expected refusal of the unknown file_id
+    assert refused.method == "sendPhoto" and "wrong file identifier" in refused.description
+    sandbox.breaches.clear()
+
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await coordinator.press("⬇️ Export CSV")
+    await coordinator.wait_for(
+        lambda u: any((m.file_name or "").endswith(".csv") for m in u.bot_messages())
+    )
+    export = next(m for m in coordinator.bot_messages() if (m.file_name or "").endswith(".csv"))
+    assert export.file_id is not None
+    raw = sandbox.files[export.file_id].data
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert header[:3] == ["ref", "created_at", "category"]
+    record = dict(zip(header, row, strict=True))
+    assert record["ref"] == report.ref and record["text"] == STORY
+    assert record["anonymous"] == "yes" and record["attachments"] == "2"
+    assert record["reporter_name"] == record["reporter_username"] == record["reporter_phone"] == ""
+    assert hashlib.sha256(photo).hexdigest() in record["sha256"]
+    assert record["created_at"].endswith("+06:00")  # Asia/Bishkek
+
+    await bot.settle()
+    seen = [raw.decode("utf-8-sig")]
+    for m in coordinator.bot_messages():
+        seen += [m.text, m.html or "", m.file_name or "", *buttons(m), *all_data(m)]
+        if m.file_id and m.file_id != known.file_id:
+            seen.append(sandbox.files[m.file_id].data.decode("utf-8", "replace"))
+    everything = "\n".join(seen)
+    for secret in (*SECRETS, str(REPORTER_ID)):
+        assert secret not in everything, secret
+
+    entries = await audit_of(bot)
+    viewed = [e.details.get("what") for e in entries if e.action == "report.viewed"]
+    assert "card" in viewed and "attachments" in viewed
+    exported = next(e for e in entries if e.action == "reports.exported")
+    assert exported.actor_id == COORDINATOR_ID
+    assert exported.details == {"count": 1, "status": None, "region": None, "category": None}
+
+
+async def test_named_reporter_is_in_the_export(sandbox: Sandbox, bot: BotRunner) -> None:
+    coordinator = await started(sandbox, "Coordinator", user_id=COORDINATOR_ID)
+    await reporter_in(sandbox)
+    await file_report(bot, anonymous=False, text="=HYPERLINK(evil)")
+    await file_report(bot, region="talas")
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await coordinator.press("📍 Region: all")
+    await wait_text(coordinator, "Choose a region:")
+    await coordinator.press("Osh Region")
+    await wait_text(coordinator, "Reports 1–1 of 1")
+    await coordinator.press("⬇️ Export CSV")
+    await coordinator.wait_for(lambda u: any(m.file_id for m in u.bot_messages()))
+    export = next(m for m in coordinator.bot_messages() if m.file_id)
+    assert export.file_id is not None
+    rows = list(csv.DictReader(io.StringIO(sandbox.files[export.file_id].data.decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert rows[0]["reporter_name"] == REPORTER_NAME
+    assert rows[0]["reporter_username"] == REPORTER_USERNAME
+    assert rows[0]["reporter_phone"] == "'" + REPORTER_PHONE  # kept as text in spreadsheets
+    assert rows[0]["text"] == "'=HYPERLINK(evil)"
+    exported = next(e for e in await audit_of(bot) if e.action == "reports.exported")
+    assert exported.details == {
+        "count": 1,
+        "status": None,
+        "region": "osh_region",
+        "category": None,
+    }
+
+
+async def test_reply_reaches_the_reporter_and_notes_do_not(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    aigul = await reporter_in(sandbox)
+    report = await file_report(bot)
+
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await press_data(coordinator, f"rep:open:{report.id}")
+    await wait_text(coordinator, f"Report {report.ref}")
+    await coordinator.press("✉️ Reply to the reporter")
+    await wait_text(coordinator, "Write your reply to the reporter")
+    await coordinator.send("We <will> call you & help, stay safe")
+    await wait_text(coordinator, "Sent.")
+    relayed = await aigul.next_bot_message()
+    assert relayed.text == (
+        f"💬 Reply from the coordinators about your report {report.ref}:\n\n"
+        "We <will> call you & help, stay safe"
+    )
+    assert buttons(relayed) == ["↩️ Answer"]
+    assert all_data(relayed) == [f"my:answer:{report.id}"]
+
+    await press_data(coordinator, f"rep:open:{report.id}")
+    await wait_text(coordinator, f"Report {report.ref}")
+    await coordinator.press("📝 Internal note")
+    await wait_text(coordinator, "Write the internal note")
+    await coordinator.send("Her neighbour <Bakyt> may testify")
+    await wait_text(coordinator, "Note saved.")
+
+    # /cancel and other commands while a reply is awaited send nothing.
+    await press_data(coordinator, f"rep:open:{report.id}")
+    await coordinator.press("✉️ Reply to the reporter")
+    await wait_text(coordinator, "Write your reply")
+    await coordinator.send("/cancel")
+    await wait_text(coordinator, "Cancelled. Nothing was sent.")
+    await coordinator.press("✉️ Reply to the reporter")
+    await wait_text(coordinator, "Write your reply")
+    await coordinator.send("/help")
+    await wait_text(coordinator, "nothing was sent")
+    await coordinator.send("this is not for the reporter")
+    await bot.settle()
+
+    transcript = aigul.transcript_text()
+    assert "Bakyt" not in transcript and "not for the reporter" not in transcript
+    assert "Zhyldyz" not in transcript and str(COORDINATOR_ID) not in transcript
+    assert len([m for m in aigul.bot_messages() if "Reply from" in m.text]) == 1
+
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await press_data(coordinator, f"rep:open:{report.id}")
+    card = await wait_text(coordinator, f"Report {report.ref}")
+    assert "Reply to the reporter by you" in card.text
+    assert "We <will> call you & help" in card.text
+    assert "Internal note by you" in card.text and "Her neighbour <Bakyt>" in card.text
+
+    actions = [(e.action, e.actor_id) for e in await audit_of(bot)]
+    assert ("report.replied", COORDINATOR_ID) in actions
+    assert ("report.noted", COORDINATOR_ID) in actions
+
+
+async def test_long_report_is_cut_and_sent_whole_as_a_file(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", user_id=COORDINATOR_ID)
+    await reporter_in(sandbox)
+    story = "".join(f"Line {n}: what happened & who <saw> it. " for n in range(300))
+    report = await file_report(bot, text=story)
+    await coordinator.send("/reports")
+    await wait_text(coordinator, "Incident reports")
+    await press_data(coordinator, f"rep:open:{report.id}")
+    card = await wait_text(coordinator, f"Report {report.ref}")
+    assert "The text is cut here" in card.text and len(card.text) <= 4096
+    await coordinator.press("📄 Full text")
+    await coordinator.wait_for(lambda u: any(m.file_id for m in u.bot_messages()))
+    document = next(m for m in coordinator.bot_messages() if m.file_id)
+    assert document.file_name == f"{report.ref}.txt" and document.file_id is not None
+    whole = sandbox.files[document.file_id].data.decode("utf-8")
+    assert story in whole and "Reported by: anonymous" in whole
+
+
+async def test_members_and_leads_are_refused_and_see_nothing(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    await reporter_in(sandbox)
+    report = await file_report(bot)
+    mallory = await started(sandbox, "Mallory")
+    lead = await started(sandbox, "Lead")
+    await set_grants(
+        bot.application.db,
+        lead.id,
+        coordinator=False,
+        lead_regions=frozenset({"osh_region"}),
+        actor_id=COORDINATOR_ID,
+    )
+    forged = (
+        f"rep:open:{report.id}",
+        f"rep:st:{report.id}:in_review",
+        f"rep:take:{report.id}",
+        f"rep:files:{report.id}",
+        f"rep:txt:{report.id}",
+        f"rep:reply:{report.id}",
+        f"rep:note:{report.id}",
+        "rep:csv:-:-:-",
+        "rep:ls:-:-:-:0",
+        "rep:pk:rg:-:-:-",
+        "rep:back",
+    )
+    for person in (mallory, lead):  # without LEADS_SEE_REPORTS a lead is like anyone else
+        before = len(person.bot_messages())
+        await person.send("/reports")
+        refused = await person.next_bot_message()
+        assert refused.text == COORDINATOR_ONLY
+        for data in forged:
+            answer = await person.callback_answer(await person.forge_press(data))
+            assert answer["show_alert"] and answer["text"] == COORDINATOR_ONLY, data
+        await bot.settle()
+        assert len(person.bot_messages()) == before + 1
+        assert report.ref not in person.transcript_text() and "torture" not in (
+            person.transcript_text().lower()
+        )
+    stored = await get_report(bot.application.db, report.id)
+    assert stored is not None and stored.status == "new" and stored.assigned_to is None
+    actions = {e.action for e in await audit_of(bot)}
+    assert not actions & {"report.viewed", "report.status", "reports.exported", "report.taken"}
+
+
+async def test_with_leads_see_reports_a_lead_reads_her_region_only(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, LEADS_SEE_REPORTS="true"))
+    await runner.start()
+    try:
+        await reporter_in(sandbox)
+        known = sandbox.store_file(PDF, "document", "c.pdf", "application/pdf")
+        osh = await file_report(runner, files=(FileIn("document", known.file_id, PDF, "c.pdf"),))
+        talas = await file_report(runner, region="talas", category="trafficking")
+        lead = await started(sandbox, "Gulnara", "ru")
+        await set_grants(
+            runner.application.db,
+            lead.id,
+            coordinator=False,
+            lead_regions=frozenset({"osh_region"}),
+            actor_id=COORDINATOR_ID,
+        )
+        await lead.send("/reports")
+        listing = await lead.next_bot_message()
+        data = all_data(listing)
+        assert f"rep:open:{osh.id}" in data and f"rep:open:{talas.id}" not in data
+        assert not any(d.startswith("rep:csv:") for d in data)
+        await press_data(lead, "rep:pk:rg:-:-:-")
+        await lead.wait_for(lambda u: "rep:pk:rg" not in " ".join(all_data(u.last_bot_message())))
+        regions = [d for d in all_data(lead.last_bot_message()) if d.startswith("rep:ls:")]
+        assert "rep:ls:-:osh_region:-:0" in regions
+        assert "rep:ls:-:talas:-:0" not in regions
+        await press_data(lead, "rep:ls:-:-:-:0")  # back to the list
+        await lead.wait_for(lambda u: f"rep:open:{osh.id}" in all_data(u.last_bot_message()))
+
+        await press_data(lead, f"rep:open:{osh.id}")
+        await lead.wait_for(lambda u: osh.ref in (u.last_bot_message() or listing).text)
+        card = lead.last_bot_message()
+        assert card is not None and STORY in card.text
+        card_data = all_data(card)
+        assert f"rep:files:{osh.id}" in card_data and "rep:back" in card_data
+        assert not any(
+            d.startswith(("rep:st:", "rep:take:", "rep:reply:", "rep:note:")) for d in card_data
+        )
+        await press_data(lead, f"rep:files:{osh.id}")
+        await lead.wait_for(lambda u: any(m.file_id for m in u.bot_messages()))
+
+        for forged in (
+            f"rep:open:{talas.id}",
+            f"rep:files:{talas.id}",
+            f"rep:st:{osh.id}:in_review",
+            f"rep:take:{osh.id}",
+            f"rep:reply:{osh.id}",
+            "rep:csv:-:osh_region:-",
+            "rep:ls:-:talas:-:0",
+        ):
+            answer = await lead.callback_answer(await lead.forge_press(forged))
+            assert answer["show_alert"], forged
+        await runner.settle()
+        assert talas.ref not in lead.transcript_text()
+        stored = await get_report(runner.application.db, osh.id)
+        assert stored is not None and stored.status == "new"
+    finally:
+        await runner.stop()
+    assert sandbox.breaches == []
+
+
+async def test_reports_still_new_after_48_hours_are_raised_once(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", user_id=COORDINATOR_ID)
+    await reporter_in(sandbox)
+    stale = await file_report(bot)
+    handled = await file_report(bot, region="talas")
+    await store_status(bot.application.db, handled.id, "in_review", actor_id=COORDINATOR_ID)
+    later = utcnow() + timedelta(hours=49)
+
+    assert await raise_stale_reports(bot.application, now=utcnow()) == 0
+    assert await raise_stale_reports(bot.application, now=later) == 1
+    reminder = await coordinator.next_bot_message()
+    assert reminder.text == (
+        f"⏰ Still new after 48 hours: {stale.ref} (Osh Region, Torture or ill-treatment)"
+    )
+    assert all_data(reminder) == [f"rep:open:{stale.id}"]
+
+    # Raised once: not again on the next runs, nor after a restart (the state is stored).
+    assert await raise_stale_reports(bot.application, now=later + timedelta(minutes=30)) == 0
+    await bot.restart()
+    assert await raise_stale_reports(bot.application, now=later + timedelta(hours=1)) == 0
+    # Still new two days after the reminder: raised again.
+    assert await raise_stale_reports(bot.application, now=later + timedelta(hours=49)) == 1
+    await coordinator.next_bot_message()
+
+    await coordinator.press(f"📂 Open {stale.ref}")
+    await wait_text(coordinator, f"Report {stale.ref}")
+    jobs = bot.application.job_queue
+    assert jobs is not None and jobs.get_jobs_by_name("reports.raise_stale")
