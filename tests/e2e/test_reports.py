@@ -278,3 +278,50 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
     await aigul.send("/setcontacts")
     refusal = await wait_text(aigul, "Бул координаторлор үчүн гана.")
     assert refusal.text == "Бул координаторлор үчүн гана." and refusal.kind == "text"
+
+
+async def test_anonymous_relay_works_both_ways_without_identities(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await aigul.press("✔ Даяр")
+    await wait_text(aigul, "Бул качан болду?")
+    await aigul.press("Бүгүн")
+    await wait_text(aigul, "коркунуч")
+    await aigul.press("Жок")
+    await wait_text(aigul, "кантип байланыша алат?")
+    await aigul.press("🕶 Мени анонимдүү калтыруу")
+    await wait_text(aigul, "кабарыңызды текшериңиз")
+    await aigul.press("📨 Кабарды жөнөтүү")
+    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    (report,) = await reports_of(bot.application.db, aigul.id)
+
+    await wait_text(coordinator, f"New report {report.ref}")
+    await coordinator.press("📂 Open")
+    card = await wait_text(coordinator, f"Report {report.ref}")
+    assert "Reported by: anonymous" in card.text
+    await coordinator.press("✉️ Reply to the reporter")
+    await wait_text(coordinator, "Write your reply")
+    await coordinator.send("Can we call you tomorrow?")
+    await wait_text(coordinator, "Sent.")
+
+    relayed = await wait_text(
+        aigul, f"Сиздин {report.ref} кабарыңыз боюнча координаторлордун жообу"
+    )
+    assert "Can we call you tomorrow?" in relayed.text
+    await aigul.press("↩️ Жооп берүү")
+    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await aigul.send("Ооба, саат 10до.")
+    await wait_text(aigul, f"{report.ref} кабарына кошулду")
+    await aigul.press("✔ Даяр")
+
+    await wait_text(coordinator, f"New information on report {report.ref}")
+    await coordinator.press("📂 Open")
+    thread = await wait_text(coordinator, "Ооба, саат 10до.")
+    assert "Reported by: anonymous" in thread.text
+    seen_by_coordinator = coordinator.transcript_text()
+    for identity in ("Aigul", "aigul", str(aigul.id)):
+        assert identity not in seen_by_coordinator
+    assert "Zhyldyz" not in aigul.transcript_text()
