@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.keyboards import nav_row, region_name, region_rows
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, replace_buttons
@@ -83,14 +84,10 @@ def _drop_draft(context: BotContext) -> None:
 
 
 def _nav_row(t: Translator, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton("✖ " + t.gettext("Cancel"), callback_data="join:cancel")]
-    if back:
-        row.insert(0, InlineKeyboardButton("◀ " + t.gettext("Back"), callback_data="join:back"))
-    return row
+    return nav_row(t, "join", back=back)
 
 
-def _region_name(t: Translator, code: str | None) -> str:
-    return t.gettext(REGIONS[code]) if code in REGIONS else "—"
+_region_name = region_name
 
 
 def _occupation_name(t: Translator, code: str | None) -> str:
@@ -124,15 +121,7 @@ async def ask_name(update: Update, context: BotContext) -> int:
 async def ask_region(update: Update, context: BotContext) -> int:
     _draft(context)["state"] = ASK_REGION
     t = context.t
-    codes = list(REGIONS)
-    rows = [
-        [
-            InlineKeyboardButton(_region_name(t, code), callback_data=f"join:region:{code}")
-            for code in codes[i : i + 2]
-        ]
-        for i in range(0, len(codes), 2)
-    ]
-    rows.append(_nav_row(t))
+    rows = [*region_rows(t, "join:region:"), _nav_row(t)]
     await _say(update, context, t.gettext("<b>Your region</b>"), InlineKeyboardMarkup(rows))
     return ASK_REGION
 

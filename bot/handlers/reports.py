@@ -28,6 +28,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import Translator
+from bot.keyboards import nav_row, region_name, region_rows
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, refuse
@@ -88,18 +89,14 @@ async def _say(update: Update, context: BotContext, text: str, markup: Any = Non
 
 
 def _nav(t: Translator, back: bool = True) -> list[InlineKeyboardButton]:
-    row = [InlineKeyboardButton("✖ " + t.gettext("Cancel"), callback_data="rpt:cancel")]
-    if back:
-        row.insert(0, InlineKeyboardButton("◀ " + t.gettext("Back"), callback_data="rpt:back"))
-    return row
+    return nav_row(t, "rpt", back=back)
 
 
 def _category(t: Translator, code: str | None) -> str:
     return t.gettext(CATEGORIES[code]) if code in CATEGORIES else "—"
 
 
-def _region(t: Translator, code: str | None) -> str:
-    return t.gettext(REGIONS[code]) if code in REGIONS else "—"
+_region = region_name
 
 
 def _occurred(t: Translator, value: str | None) -> str:
@@ -142,15 +139,7 @@ async def ask_category(update: Update, context: BotContext) -> int:
 async def ask_region(update: Update, context: BotContext) -> int:
     _draft(context)["state"] = R_REGION
     t = context.t
-    codes = list(REGIONS)
-    rows = [
-        [
-            InlineKeyboardButton(_region(t, c), callback_data=f"rpt:reg:{c}")
-            for c in codes[i : i + 2]
-        ]
-        for i in range(0, len(codes), 2)
-    ]
-    rows.append(_nav(t))
+    rows = [*region_rows(t, "rpt:reg:"), _nav(t)]
     await _say(
         update, context, t.gettext("<b>Where did it happen?</b>"), InlineKeyboardMarkup(rows)
     )

@@ -39,6 +39,7 @@ from telegram.ext import (
 from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, get_translator, resolve_language
+from bot.keyboards import in_rows, region_name, region_rows
 from bot.menu import bot_commands
 from bot.replies import edit_or_send, refuse, require_coordinator
 from bot.services.community import OCCUPATIONS, REGIONS
@@ -114,8 +115,7 @@ def _short(text: str, limit: int = NAME_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _region_name(t: Translator, code: str) -> str:
-    return t.gettext(REGIONS[code]) if code in REGIONS else code
+_region_name = region_name
 
 
 def _region_names(t: Translator, codes: Iterable[str]) -> str:
@@ -152,10 +152,7 @@ def _roles_text(t: Translator, roles: Roles) -> str:
     return "; ".join(parts) if parts else t.gettext("member, no role")
 
 
-def _rows(
-    buttons: Sequence[InlineKeyboardButton], width: int = 2
-) -> list[list[InlineKeyboardButton]]:
-    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+_rows = in_rows
 
 
 def _language_of(user: UserInfo) -> str:
@@ -216,11 +213,7 @@ def _prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         + "\n"
         + t.gettext("/cancel to stop.")
     )
-    buttons = [
-        InlineKeyboardButton(_region_name(t, code), callback_data=f"roles:reg:{code}")
-        for code in REGION_CODES
-    ]
-    return text, InlineKeyboardMarkup(_rows(buttons))
+    return text, InlineKeyboardMarkup(region_rows(t, "roles:reg:"))
 
 
 def _results(

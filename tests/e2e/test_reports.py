@@ -41,6 +41,29 @@ async def report_until_story(user: SimUser) -> None:
     await wait_text(user, "Кошулду.")
 
 
+async def finish_report(user: SimUser, *, anonymous: bool) -> None:
+    """From "Done" after the story to the sent report: today, nobody in danger."""
+    await user.press("✔ Даяр")
+    await wait_text(user, "Бул качан болду?")
+    await user.press("Бүгүн")
+    await wait_text(user, "коркунуч")
+    await user.press("Жок")
+    await wait_text(user, "кантип байланыша алат?")
+    if anonymous:
+        await user.press("🕶 Мени анонимдүү калтыруу")
+    else:
+        await user.press("👤 Координаторлор менин ким экенимди көрө алат")
+    await wait_text(user, "кабарыңызды текшериңиз")
+    await user.press("📨 Кабарды жөнөтүү")
+    await wait_text(user, "Кабарыңыз жөнөтүлдү.")
+
+
+async def file_quick_report(user: SimUser) -> None:
+    """A short report from Osh Region, in Kyrgyz, in which she may be known."""
+    await report_until_story(user)
+    await finish_report(user, anonymous=False)
+
+
 async def test_full_report_in_kyrgyz_with_photo_and_document(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
@@ -141,16 +164,7 @@ async def test_remove_from_my_phone_deletes_the_report_messages(
     aigul = await started(sandbox, "Aigul", "ky")
     before = len(aigul.transcript())
     await report_until_story(aigul)
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("Бүгүн")
-    await wait_text(aigul, "коркунуч")
-    await aigul.press("Жок")
-    await wait_text(aigul, "кантип байланыша алат?")
-    await aigul.press("🕶 Мени анонимдүү калтыруу")
-    await wait_text(aigul, "кабарыңызды текшериңиз")
-    await aigul.press("📨 Кабарды жөнөтүү")
-    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    await finish_report(aigul, anonymous=True)
     await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү")
     await wait_text(aigul, "Бул чаттан өчүрүлдү.")
     entries = aigul.transcript()
@@ -168,16 +182,7 @@ async def test_my_reports_add_information_and_no_access_to_others(
     coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
     aigul = await started(sandbox, "Aigul", "ky")
     await report_until_story(aigul)
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("Бүгүн")
-    await wait_text(aigul, "коркунуч")
-    await aigul.press("Жок")
-    await wait_text(aigul, "кантип байланыша алат?")
-    await aigul.press("🕶 Мени анонимдүү калтыруу")
-    await wait_text(aigul, "кабарыңызды текшериңиз")
-    await aigul.press("📨 Кабарды жөнөтүү")
-    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    await finish_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await aigul.send("/myreports")
@@ -205,21 +210,6 @@ async def test_my_reports_add_information_and_no_access_to_others(
         answer = await mallory.callback_answer(await mallory.forge_press(forged))
         assert answer["show_alert"] and answer["text"] == "This report is not yours."
     assert not any(STORY in m.text for m in mallory.bot_messages())
-
-
-async def file_quick_report(user: SimUser) -> None:
-    """A short anonymous report from Osh Region, in Kyrgyz."""
-    await report_until_story(user)
-    await user.press("✔ Даяр")
-    await wait_text(user, "Бул качан болду?")
-    await user.press("Бүгүн")
-    await wait_text(user, "коркунуч")
-    await user.press("Жок")
-    await wait_text(user, "кантип байланыша алат?")
-    await user.press("👤 Координаторлор менин ким экенимди көрө алат")
-    await wait_text(user, "кабарыңызды текшериңиз")
-    await user.press("📨 Кабарды жөнөтүү")
-    await wait_text(user, "Кабарыңыз жөнөтүлдү.")
 
 
 async def test_the_reporters_phone_is_not_readable_on_disk(
@@ -286,16 +276,7 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     coordinator = await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
     aigul = await started(sandbox, "Aigul", "ky")
     await report_until_story(aigul)
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("Бүгүн")
-    await wait_text(aigul, "коркунуч")
-    await aigul.press("Жок")
-    await wait_text(aigul, "кантип байланыша алат?")
-    await aigul.press("🕶 Мени анонимдүү калтыруу")
-    await wait_text(aigul, "кабарыңызды текшериңиз")
-    await aigul.press("📨 Кабарды жөнөтүү")
-    await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
+    await finish_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await wait_text(coordinator, f"New report {report.ref}")

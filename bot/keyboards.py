@@ -1,0 +1,43 @@
+"""Buttons and names shared by several conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton
+
+from bot.i18n import Translator
+from bot.services.community import REGIONS
+
+
+def region_name(t: Translator, code: str | None) -> str:
+    """A region as the glossary names it, in her language ("—" when not given)."""
+    if code in REGIONS:
+        return t.gettext(REGIONS[code])
+    return code or "—"
+
+
+def in_rows(
+    buttons: Sequence[InlineKeyboardButton], per_row: int = 2
+) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def region_rows(t: Translator, callback_prefix: str) -> list[list[InlineKeyboardButton]]:
+    """The nine regions, two per row; each button's data is `callback_prefix` + its code."""
+    return in_rows(
+        [
+            InlineKeyboardButton(region_name(t, code), callback_data=f"{callback_prefix}{code}")
+            for code in REGIONS
+        ]
+    )
+
+
+def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyboardButton]:
+    """◀ Back and ✖ Cancel of a conversation whose buttons start with `prefix`."""
+    row = [InlineKeyboardButton("✖ " + t.gettext("Cancel"), callback_data=f"{prefix}:cancel")]
+    if back:
+        row.insert(
+            0, InlineKeyboardButton("◀ " + t.gettext("Back"), callback_data=f"{prefix}:back")
+        )
+    return row
