@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.services.crypto import new_key
 from sandbox import Sandbox, SimUser
 from tests.e2e.runner import BotRunner, make_settings
 
@@ -47,7 +48,8 @@ async def run(people: int) -> None:
         await sandbox.start()
         # Without AIORateLimiter, which holds the bot to Telegram's ~30 messages per second:
         # this measures the bot's own cost per update, not that cap.
-        runner = BotRunner(sandbox, make_settings(sandbox, Path(tmp)), rate_limit=False)
+        settings = make_settings(sandbox, Path(tmp), DATA_KEY=new_key())
+        runner = BotRunner(sandbox, settings, rate_limit=False)
         await runner.start()
         langs = list(LANG_LABELS)
         users = [
