@@ -39,8 +39,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    first_name: Mapped[str] = mapped_column(String(256))
-    username: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted (db.cipher), like everything that tells who wrote to this bot.
+    first_name: Mapped[str] = mapped_column(Text)
+    username: Mapped[str | None] = mapped_column(Text)
     # Her own choice (ky/ru/en); None until she picks one.
     language: Mapped[str | None] = mapped_column(String(2))
     # What her Telegram app reports, kept to resolve her language before she picks one.

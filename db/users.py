@@ -26,11 +26,11 @@ class UserInfo:
     blocked: bool
 
 
-def _info(user: User) -> UserInfo:
+def _info(db: Database, user: User) -> UserInfo:
     return UserInfo(
         id=user.id,
-        first_name=user.first_name,
-        username=user.username,
+        first_name=db.cipher.decrypt(user.first_name),
+        username=db.cipher.decrypt_optional(user.username),
         language=user.language,
         telegram_language=user.telegram_language,
         first_seen=user.first_seen,
@@ -62,8 +62,9 @@ async def record_user(
         insert = _insert(session)
         stmt = insert(User).values(
             id=user_id,
-            first_name=first_name[:256],
-            username=username,
+            # Even that she wrote to this bot can endanger someone: names are encrypted too.
+            first_name=db.cipher.encrypt(first_name[:256]),
+            username=db.cipher.encrypt_optional(username),
             telegram_language=(telegram_language or None),
             first_seen=now,
             last_seen=now,
@@ -82,13 +83,13 @@ async def record_user(
         )
         returning = stmt.returning(User).execution_options(populate_existing=True)
         user = (await session.scalars(returning)).one()
-        return _info(user), user.first_seen == now
+        return _info(db, user), user.first_seen == now
 
 
 async def get_user(db: Database, user_id: int) -> UserInfo | None:
     async with db.transaction() as session:
         user = await session.get(User, user_id)
-        return _info(user) if user else None
+        return _info(db, user) if user else None
 
 
 async def set_language(db: Database, user_id: int, language: str) -> None:

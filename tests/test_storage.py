@@ -57,6 +57,17 @@ async def test_record_user_creates_then_refreshes(db: Database) -> None:
     assert info.first_name == "Ainura" and info.telegram_language == "ru"
 
 
+async def test_names_of_people_who_wrote_are_encrypted(db: Database, db_url: str) -> None:
+    await record_user(
+        db, user_id=77, first_name="Жылдыз", username="jyldyz_k", telegram_language="ky"
+    )
+    info = await get_user(db, 77)
+    assert info is not None and (info.first_name, info.username) == ("Жылдыз", "jyldyz_k")
+    await db.dispose()
+    raw = database_bytes(db_url)
+    assert "Жылдыз".encode() not in raw and b"jyldyz_k" not in raw
+
+
 async def test_language_and_blocked_flags(db: Database) -> None:
     await record_user(db, user_id=7, first_name="A", username=None, telegram_language=None)
     await set_language(db, 7, "ky")

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.services.crypto import load_cipher
 from db.engine import Database
 from db.users import get_user
 from sandbox import Sandbox
@@ -66,8 +67,10 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
     key_file = tmp_path / "data" / "data.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
 
-    database = Database(db_url)
-    person = await get_user(database, alia.id)
-    await database.dispose()
+    database = Database(db_url, cipher=load_cipher(None, tmp_path / "data"))
+    try:
+        person = await get_user(database, alia.id)
+    finally:
+        await database.dispose()
     assert person is not None and person.language == "ru"
     assert sandbox.breaches == []

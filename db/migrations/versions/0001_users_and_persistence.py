@@ -49,8 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("first_name", sa.String(length=256), nullable=False),
-        sa.Column("username", sa.String(length=64), nullable=True),
+        sa.Column("first_name", sa.Text(), nullable=False),
+        sa.Column("username", sa.Text(), nullable=True),
         sa.Column("language", sa.String(length=2), nullable=True),
         sa.Column("telegram_language", sa.String(length=16), nullable=True),
         sa.Column("first_seen", sa.DateTime(), nullable=False),
