@@ -61,6 +61,7 @@ WIPE = "report_wipe"  # message ids of the last sent report, for "remove from my
 ADDING = "report_adding"
 STORY_MAX = 3500
 PLACE_MAX = 200
+FINISHED = ("resolved", "closed")  # no more additions, only answers to the coordinators
 DATE_RE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 
 
@@ -802,21 +803,13 @@ async def open_my_report(update: Update, context: BotContext) -> None:
     if report is None:
         return
     t = context.t
-    await edit_or_send(
-        update,
-        context,
-        my_report_text(t, report),
-        InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        "➕ " + t.gettext("Add information"), callback_data=f"my:add:{report.id}"
-                    )
-                ],
-                [InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data="my:list")],
-            ]
-        ),
-    )
+    rows = [[InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data="my:list")]]
+    if report.status not in FINISHED:
+        add = InlineKeyboardButton(
+            "➕ " + t.gettext("Add information"), callback_data=f"my:add:{report.id}"
+        )
+        rows.insert(0, [add])
+    await edit_or_send(update, context, my_report_text(t, report), InlineKeyboardMarkup(rows))
 
 
 async def start_adding(update: Update, context: BotContext) -> int:
@@ -824,6 +817,17 @@ async def start_adding(update: Update, context: BotContext) -> int:
     assert context.match is not None and context.user_data is not None
     report = await _own_report(update, context, int(context.match.group(1)))
     if report is None:
+        return ConversationHandler.END
+    answering = bool(
+        update.callback_query and (update.callback_query.data or "").startswith("my:answer")
+    )
+    if report.status in FINISHED and not answering:
+        await refuse(
+            update,
+            context.t.gettext(
+                "This report is closed. To tell the coordinators something new, send /report."
+            ),
+        )
         return ConversationHandler.END
     if update.callback_query is not None:
         await update.callback_query.answer()

@@ -6,7 +6,7 @@ import hashlib
 import json
 
 from db.members import MemberDraft, create_member
-from db.reports import get_report, reporter_of, reports_of
+from db.reports import get_report, reporter_of, reports_of, set_status
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, wait_text
@@ -306,3 +306,23 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     for identity in ("Aigul", "aigul", str(aigul.id)):
         assert identity not in seen_by_coordinator
     assert "Zhyldyz" not in aigul.transcript_text()
+
+
+async def test_a_finished_report_takes_answers_but_no_more_additions(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    db = bot.application.db
+    for status in ("in_review", "resolved"):
+        assert await set_status(db, report.id, status, actor_id=COORDINATOR_ID) is not None
+    await aigul.send("/myreports")
+    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await aigul.press(f"{report.ref} · чечилди")
+    card = await wait_text(aigul, "Темасы:")
+    assert "➕ Толуктоо" not in buttons(card)
+    refused = await aigul.callback_answer(await aigul.forge_press(f"my:add:{report.id}"))
+    assert refused["text"].startswith("Бул кабар жабылган.")
+    await aigul.callback_answer(await aigul.forge_press(f"my:answer:{report.id}"))
+    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
