@@ -1,0 +1,32 @@
+"""The application as built: every conversation survives a restart; resources come later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from telegram.ext import AIORateLimiter, ConversationHandler
+
+from bot.app import build_application
+from bot.config import load_settings
+from bot.persistence import DatabasePersistence
+
+
+def test_every_conversation_is_named_and_persistent(tmp_path: Path) -> None:
+    settings = load_settings(
+        BOT_TOKEN="123456:AAAAbbbbCCCCddddEEEEffffGGGG",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        DATA_DIR=str(tmp_path),
+        _env_file=None,
+    )
+    app = build_application(settings)
+    conversations = [
+        h for group in app.handlers.values() for h in group if isinstance(h, ConversationHandler)
+    ]
+    names = [c.name for c in conversations]
+    assert len(conversations) >= 7 and len(set(names)) == len(names)
+    assert all(c.persistent and c.name for c in conversations)
+    assert isinstance(app.persistence, DatabasePersistence)
+    assert app.persistence.update_interval <= 1
+    assert isinstance(app.bot.rate_limiter, AIORateLimiter)
+    # The database is opened on first use, not when the application is built.
+    assert not app.db.connected
