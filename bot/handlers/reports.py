@@ -546,7 +546,7 @@ async def got_danger(update: Update, context: BotContext) -> int:
                     "⚠️ "
                     + viewer.gettext(
                         "<b>Immediate danger</b> reported by someone filing a report now: "
-                        "{region}, {category}. The report follows when she sends it."
+                        "{region}, {category}. The report follows when it is sent."
                     ).format(region=_region(viewer, region), category=_category(viewer, category)),
                     None,
                 )
