@@ -268,3 +268,28 @@ async def test_without_approval_members_join_at_once(sandbox: Sandbox, tmp_path:
     finally:
         await runner.stop()
     assert sandbox.breaches == []
+
+
+async def test_a_new_conversation_takes_over_from_one_left_waiting(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Gulnara", "ru", user_id=COORDINATOR_ID)
+    # A /roles search waits for a name; she starts joining instead.
+    await coordinator.send("/roles")
+    await wait_text(coordinator, "Отправьте часть имени")
+    await coordinator.send("/join")
+    await wait_text(coordinator, "Ваше полное имя")
+    await coordinator.send("Гульнара Асанова")
+    await wait_text(coordinator, "Ваш регион")  # the name went to the sign-up, not the search
+    # And the other way round: a report left half-way, then /join again.
+    await coordinator.send("/report")
+    await wait_text(coordinator, "О чём сообщение?")
+    await coordinator.send("/join")
+    await wait_text(coordinator, "Ваше полное имя")
+    await coordinator.send("Гульнара")
+    await wait_text(coordinator, "Ваш регион")
+    await coordinator.send("/cancel")
+    await wait_text(coordinator, "Отменено. Ничего не сохранено")
+    # Nothing is left waiting: a stray text gets the ordinary hint.
+    await coordinator.send("привет")
+    await wait_text(coordinator, "Извините, это сообщение мне непонятно.")
