@@ -11,6 +11,8 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    MaybeInaccessibleMessage,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -26,6 +28,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
+from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.keyboards import nav_row, region_name, region_rows
 from bot.menu import main_menu_keyboard, main_menu_text
@@ -587,6 +590,19 @@ async def ask_approvers(context: BotContext, member: MemberInfo) -> None:
     await notify_each(context, approvers, render)
 
 
+def _buttons_without(
+    message: MaybeInaccessibleMessage | None, user_id: int
+) -> list[list[InlineKeyboardButton]]:
+    """The buttons of a message, less those about one person."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return []
+    rows = [
+        [b for b in row if not str(b.callback_data or "").endswith(f":{user_id}")]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    return [row for row in rows if row]
+
+
 async def decide_membership(update: Update, context: BotContext) -> None:
     """Approve / Decline, by a coordinator or the lead of her region only."""
     query = update.callback_query
@@ -615,9 +631,15 @@ async def decide_membership(update: Update, context: BotContext) -> None:
     if decided is None:
         await query.answer(t.gettext("This request has already been decided."), show_alert=True)
         return
-    await query.answer()
     verdict = t.gettext("Approved") if approve else t.gettext("Declined")
-    await query.edit_message_text(f"{message_html(query.message)}\n→ {verdict}")
+    others = _buttons_without(query.message, target_id)
+    if others:
+        # A page of several requests (/members): only hers leave it.
+        await query.answer(f"{verdict}: {member.name}")
+        await replace_buttons(query, InlineKeyboardMarkup(others))
+    else:
+        await query.answer()
+        await query.edit_message_text(f"{message_html(query.message)}\n→ {verdict}")
 
     def tell(member_t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
         if approve:
@@ -806,6 +828,7 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
         await set_grants(
             context.db, user_id, coordinator=False, lead_regions=frozenset(), actor_id=user_id
         )
+        await refresh_commands(context.application, user_id)  # back to the public menu
     _drop_draft(context)
     text = (
         t.gettext("Your data has been erased. You can join again at any time with /join.")

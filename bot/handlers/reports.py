@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 import logging
 import re
+import time
 from datetime import date, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -33,8 +34,9 @@ from bot.menu import main_menu_keyboard, main_menu_text
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, refuse
 from bot.services.community import REGIONS
-from bot.services.help_contacts import Contact, contacts_for, current_directory, emergency_contacts
+from bot.services.help_contacts import Contact, contacts_for, current_directory
 from bot.services.reports import CATEGORIES, MAX_ATTACHMENTS, MAX_FILE_BYTES, OCCURRED, STATUSES
+from bot.services.resolution import utf16_len
 from bot.services.roles import report_viewers
 from db.members import get_member
 from db.reports import (
@@ -59,8 +61,12 @@ MY_ADD = 50
 DRAFT = "report"
 WIPE = "report_wipe"  # message ids of the last sent report, for "remove from my phone"
 ADDING = "report_adding"
+ADDING_SINCE = "report_adding_since"
+ANNOUNCED = "report_announced"
 STORY_MAX = 3500
 PLACE_MAX = 200
+MY_REPORT_LIMIT = 3900  # of Telegram's 4096 UTF-16 units, with room for the buttons' sake
+ADDING_TIMEOUT_SECONDS = 30 * 60
 FINISHED = ("resolved", "closed")  # no more additions, only answers to the coordinators
 DATE_RE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 
@@ -325,9 +331,22 @@ async def start_report(update: Update, context: BotContext) -> int:
     assert context.user_data is not None
     if update.callback_query is not None:
         await update.callback_query.answer()
+    t = context.t
+    unfinished = context.user_data.get(DRAFT)
+    if unfinished and unfinished.get("state") is not None:
+        # A report she has not sent yet is never thrown away by starting again.
+        _remember(context, update.message)
+        await _say(
+            update,
+            context,
+            t.gettext(
+                "You have a report you have not sent yet; here is where you stopped. "
+                "/cancel deletes it."
+            ),
+        )
+        return await ASKERS[int(unfinished["state"])](update, context)
     context.user_data[DRAFT] = {"msg_ids": [], "files": [], "anonymous": True}
     _remember(context, update.message)
-    t = context.t
     await _say(
         update,
         context,
@@ -454,9 +473,21 @@ async def got_story_file(update: Update, context: BotContext) -> int:
             _story_keyboard(t),
         )
         return R_STORY
-    files.append(incoming)
     if message.caption:
-        draft["text"] = (draft.get("text", "") + "\n\n" + message.caption.strip()).strip()
+        story = (draft.get("text", "") + "\n\n" + message.caption.strip()).strip()
+        if len(story) > STORY_MAX:
+            await _say(
+                update,
+                context,
+                t.gettext(
+                    "That is too long for one report ({max} characters at most). What you wrote "
+                    "before is kept; please send a shorter text, or a document."
+                ).format(max=STORY_MAX),
+                _story_keyboard(t),
+            )
+            return R_STORY
+        draft["text"] = story
+    files.append(incoming)
     await _say(
         update,
         context,
@@ -530,7 +561,9 @@ async def got_danger(update: Update, context: BotContext) -> int:
             "⚠️ "
             + t.gettext("<b>If someone is in danger now, call:</b>")
             + "\n"
-            + format_contacts(emergency_contacts(directory), t.lang)
+            + format_contacts(
+                contacts_for(directory, draft.get("category"), draft.get("region")), t.lang
+            )
             + "\n\n"
             + t.gettext(
                 "The coordinators have been alerted right now. Please finish the report so "
@@ -631,17 +664,37 @@ async def send_report(update: Update, context: BotContext) -> int:
         await query.answer(t.gettext("Some answers are missing."), show_alert=True)
         return await ask_category(update, context)
     await query.answer()
-    await query.edit_message_text(message_html(query.message))
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-    files = [await _download(context, item) for item in draft.get("files", [])]
+    files = []
+    for number, item in enumerate(draft.get("files", []), start=1):
+        try:
+            files.append(await _download(context, item))
+        except TelegramError as exc:
+            # The Send button stays and nothing is lost: she can try again.
+            log.warning("Could not download a report file: %s", exc)
+            await _say(
+                update,
+                context,
+                t.gettext(
+                    "File {number} could not be received from Telegram just now. Please press "
+                    "“Send” again in a moment; everything you entered is kept."
+                ).format(number=number),
+            )
+            return R_SUMMARY
+    await query.edit_message_text(message_html(query.message))
     user = update.effective_user
-    member = await get_member(context.db, user.id)
-    reporter = Reporter(
-        user_id=user.id,
-        name=member.name if member else user.full_name,
-        username=user.username,
-        phone=member.phone if member else None,
-    )
+    anonymous = bool(draft.get("anonymous", True))
+    if anonymous:
+        # Only what relaying messages to her needs: her id, never her name or phone.
+        reporter = Reporter(user_id=user.id, name="")
+    else:
+        member = await get_member(context.db, user.id)
+        reporter = Reporter(
+            user_id=user.id,
+            name=member.name if member else user.full_name,
+            username=user.username,
+            phone=member.phone if member else None,
+        )
     report = await create_report(
         context.db,
         ReportDraft(
@@ -650,7 +703,7 @@ async def send_report(update: Update, context: BotContext) -> int:
             text=draft["text"],
             occurred=draft["occurred"],
             danger=bool(draft.get("danger")),
-            anonymous=bool(draft.get("anonymous", True)),
+            anonymous=anonymous,
             place=draft.get("place"),
             files=tuple(files),
         ),
@@ -684,13 +737,14 @@ async def send_report(update: Update, context: BotContext) -> int:
                 [
                     InlineKeyboardButton(
                         "🧹 " + t.gettext("Remove this report from my phone"),
-                        callback_data="rpt:wipe",
+                        callback_data=f"rpt:wipe:{report.id}",
                     )
                 ]
             ]
         ),
     )
-    context.user_data[WIPE] = list(draft["msg_ids"])
+    wipes: dict[str, list[int]] = context.user_data.setdefault(WIPE, {})
+    wipes[str(report.id)] = list(draft["msg_ids"])
     context.user_data.pop(DRAFT, None)
     await announce(context, report)
     return ConversationHandler.END
@@ -722,23 +776,32 @@ async def announce(context: BotContext, report: ReportInfo, *, added: bool = Fal
 
 
 async def wipe(update: Update, context: BotContext) -> None:
-    """Delete the report's messages, hers and the bot's, from this chat."""
+    """Delete that report's messages, hers and the bot's, from this chat."""
     query = update.callback_query
     assert query is not None and update.effective_chat and context.user_data is not None
-    ids: list[int] = list(context.user_data.get(WIPE, []))
+    assert context.match is not None
+    wipes: dict[str, list[int]] = context.user_data.get(WIPE, {})
+    ids = list(wipes.get(context.match.group(1), []))
     if query.message is not None and query.message.message_id not in ids:
         ids.append(query.message.message_id)
     await query.answer()
+    t = context.t
+    removed = True
     for start in range(0, len(ids), 100):
         try:
             await context.bot.delete_messages(update.effective_chat.id, ids[start : start + 100])
         except BadRequest as exc:  # e.g. older than 48 hours: Telegram no longer allows it
+            removed = False
             log.info("Could not delete some report messages: %s", exc.message)
-    context.user_data.pop(WIPE, None)
-    await context.bot.send_message(
-        update.effective_chat.id,
-        context.t.gettext("Removed from this chat. /myreports still shows your reports."),
-    )
+    wipes.pop(context.match.group(1), None)
+    if removed:
+        text = t.gettext("Removed from this chat. /myreports still shows your reports.")
+    else:
+        text = t.gettext(
+            "Some of these messages could not be removed: Telegram allows it only for 48 "
+            "hours. Please delete them yourself (press and hold a message, then Delete)."
+        )
+    await context.bot.send_message(update.effective_chat.id, text)
 
 
 # -- following up: /myreports -----------------------------------------------------------------
@@ -784,17 +847,19 @@ def my_report_text(t: Translator, report: ReportInfo) -> str:
         "",
         html.escape(report.text[:1500] + ("…" if len(report.text) > 1500 else "")),
     ]
-    for item in report.thread:
-        if item.author == "note":
-            continue  # internal notes of the coordinators stay internal
+    # The newest messages matter most: add them from the end while they fit, each clipped
+    # before it is escaped, so the HTML is never cut in the middle of a tag or an entity.
+    budget = MY_REPORT_LIMIT - utf16_len("\n".join(lines))
+    thread: list[str] = []
+    for item in reversed([m for m in report.thread if m.author != "note"]):  # notes stay internal
         who = t.gettext("You") if item.author == "reporter" else t.gettext("Coordinators")
-        lines += [
-            "",
-            f"<b>{who}</b> · {t.format_datetime(item.at, 'short')}",
-            html.escape(item.text[:600]),
-        ]
-    text = "\n".join(lines)
-    return text if len(text) <= 4000 else text[:3990] + "…"
+        body = item.text if len(item.text) <= 600 else item.text[:600] + "…"
+        block = f"\n\n<b>{who}</b> · {t.format_datetime(item.at, 'short')}\n{html.escape(body)}"
+        if utf16_len(block) > budget:
+            break
+        thread.insert(0, block)
+        budget -= utf16_len(block)
+    return "\n".join(lines) + "".join(thread)
 
 
 async def open_my_report(update: Update, context: BotContext) -> None:
@@ -832,12 +897,15 @@ async def start_adding(update: Update, context: BotContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     context.user_data[ADDING] = report.id
+    context.user_data[ADDING_SINCE] = time.time()
+    context.user_data.pop(ANNOUNCED, None)
     t = context.t
     assert update.effective_chat
     await context.bot.send_message(
         update.effective_chat.id,
         t.gettext(
-            "Write what you want to add to {ref}, or send files. Tap “Done” when finished."
+            "Write what you want to add to {ref}, or send files. Tap “Done” when finished, "
+            "or /cancel."
         ).format(ref=report.ref),
         reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("✔ " + t.gettext("Done"), callback_data="my:done")]]
@@ -850,6 +918,13 @@ async def add_to_report(update: Update, context: BotContext) -> int:
     """A text or a file for the report she is adding to."""
     message = update.effective_message
     assert message and context.user_data is not None and update.effective_user
+    since = float(context.user_data.get(ADDING_SINCE, 0))
+    if time.time() - since > ADDING_TIMEOUT_SECONDS:
+        # Long after she last added something: this message is not meant for the report.
+        _stop_adding(context)
+        await context.application.update_queue.put(update)
+        return ConversationHandler.END
+    context.user_data[ADDING_SINCE] = time.time()
     report_id = int(context.user_data.get(ADDING, 0))
     report = await _own_report(update, context, report_id) if report_id else None
     if report is None:
@@ -881,24 +956,27 @@ async def add_to_report(update: Update, context: BotContext) -> int:
             [[InlineKeyboardButton("✔ " + t.gettext("Done"), callback_data="my:done")]]
         ),
     )
-    if not context.user_data.get("report_announced"):
-        context.user_data["report_announced"] = True
+    if not context.user_data.get(ANNOUNCED):
+        context.user_data[ANNOUNCED] = True
         await announce(context, report, added=True)
     return MY_ADD
 
 
-async def done_adding(update: Update, context: BotContext) -> int:
+def _stop_adding(context: BotContext) -> None:
     assert context.user_data is not None
-    context.user_data.pop(ADDING, None)
-    context.user_data.pop("report_announced", None)
+    for key in (ADDING, ADDING_SINCE, ANNOUNCED):
+        context.user_data.pop(key, None)
+
+
+async def done_adding(update: Update, context: BotContext) -> int:
+    _stop_adding(context)
     await my_reports(update, context)
     return ConversationHandler.END
 
 
 async def cancel_adding(update: Update, context: BotContext) -> int:
-    assert context.user_data is not None and update.effective_message
-    context.user_data.pop(ADDING, None)
-    context.user_data.pop("report_announced", None)
+    assert update.effective_message
+    _stop_adding(context)
     await update.effective_message.reply_text(context.t.gettext("Stopped."))
     return ConversationHandler.END
 
@@ -990,7 +1068,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         report,
         adding,
-        CallbackQueryHandler(wipe, pattern="^rpt:wipe$"),
+        CallbackQueryHandler(wipe, pattern=r"^rpt:wipe:(\d{1,12})$"),
         CommandHandler("myreports", my_reports),
         CallbackQueryHandler(my_reports, pattern="^my:list$"),
         CallbackQueryHandler(open_my_report, pattern=r"^my:open:(\d{1,12})$"),

@@ -497,6 +497,9 @@ async def _card_parts(
         lines.append(t.gettext("Taken by: {value}").format(value=taken_by))
     if report.anonymous:
         lines.append(t.gettext("Reported by: anonymous"))
+    elif not (await roles_of(context.db, context.settings, viewer_id)).coordinator:
+        # She agreed that coordinators may see who she is; regional leads may not.
+        lines.append(t.gettext("Reported by: known to the coordinators"))
     else:
         reporter = await reporter_of(context.db, report.id)
         who = identity_text(reporter) if reporter else "—"

@@ -84,11 +84,12 @@ STATUS_NAMES: dict[str, str] = {"approved": N_("approved"), "pending": N_("pendi
 
 # Added to the public commands (bot.menu.COMMANDS) in the menus of privileged people.
 MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
+REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
     ("setresolution", N_("Replace a text of the resolution or mark it official")),
-    ("reports", N_("Incident reports: review, reply, export")),
+    REPORTS_COMMAND,
     ("setcontacts", N_("Edit the help lines shown with reports")),
 )
 LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
@@ -162,12 +163,13 @@ def _language_of(user: UserInfo) -> str:
 # -- command menus of privileged people -----------------------------------------
 
 
-def role_commands(t: Translator, roles: Roles) -> list[BotCommand]:
+def role_commands(t: Translator, roles: Roles, leads_see_reports: bool = False) -> list[BotCommand]:
     """The public commands plus those of her role."""
+    extra: tuple[tuple[str, str], ...]
     if roles.coordinator:
         extra = COORDINATOR_COMMANDS
     elif roles.lead_regions:
-        extra = LEAD_COMMANDS
+        extra = LEAD_COMMANDS + ((REPORTS_COMMAND,) if leads_see_reports else ())
     else:
         extra = ()
     return bot_commands(t) + [BotCommand(command, t.gettext(desc)) for command, desc in extra]
@@ -188,7 +190,8 @@ async def refresh_commands(
     try:
         if roles.privileged:
             t = get_translator(_language_of(user), app.settings.timezone)
-            await app.bot.set_my_commands(role_commands(t, roles), scope=scope)
+            commands = role_commands(t, roles, app.settings.leads_see_reports)
+            await app.bot.set_my_commands(commands, scope=scope)
         else:
             await app.bot.delete_my_commands(scope=scope)
     except TelegramError as exc:

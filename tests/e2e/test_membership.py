@@ -293,3 +293,33 @@ async def test_a_new_conversation_takes_over_from_one_left_waiting(
     # Nothing is left waiting: a stray text gets the ordinary hint.
     await coordinator.send("привет")
     await wait_text(coordinator, "Извините, это сообщение мне непонятно.")
+
+
+async def test_decline_from_the_members_desk_keeps_the_other_requests(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    ainura = await started(sandbox, "Ainura", "ky")
+    await join_in_kyrgyz(ainura, "Айнура")
+    await ainura.press("✅ Кошулуу")
+    await wait_text(ainura, "Башкы меню")
+    zarina = await started(sandbox, "Zarina", "ky")
+    await join_in_kyrgyz(zarina, "Зарина")
+    await zarina.press("✅ Кошулуу")
+    await wait_text(zarina, "Башкы меню")
+
+    await coordinator.send("/members")
+    await wait_text(coordinator, "Total")
+    await coordinator.press("⏳ Pending approvals (2)")
+    page = await wait_text(coordinator, "Pending approvals")
+    assert {"✖ Decline 1", "✅ Approve 2"} <= set(buttons(page))
+    await coordinator.press("✖ Decline 1")
+    await coordinator.wait_for(lambda u: "✖ Decline 1" not in buttons(u.last_bot_message()))
+    assert "✅ Approve 2" in buttons(coordinator.last_bot_message())  # Zarina's request stays
+    told = await wait_text(ainura, "бекитилген жок")
+    assert "/join" in told.text
+    assert await get_member(bot.application.db, ainura.id) is None  # declined: erased
+    entries = [e.action for e in await audit_entries(bot.application.db)]
+    assert "member.declined" in entries
+    await coordinator.press("✅ Approve 2")
+    await wait_text(zarina, "мүчөлүгүңүз бекитилди")

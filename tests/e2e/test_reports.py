@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from db.members import MemberDraft, create_member
-from db.reports import get_report, reporter_of, reports_of, set_status
+from db.reports import add_message, get_report, reporter_of, reports_of, set_status
+from db.roles import set_grants
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, wait_text
-from tests.e2e.runner import COORDINATOR_ID, BotRunner
+from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
 
 STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
@@ -148,7 +152,8 @@ async def test_restart_in_the_middle_of_a_report_loses_nothing(
     await wait_text(aigul, "күн.ай.жыл")
     await aigul.send("31.02.2026")
     await wait_text(aigul, "21.11.2026 түрүндө")
-    await aigul.send("20.11.2026")
+    yesterday = datetime.now(ZoneInfo("Asia/Bishkek")).date() - timedelta(days=1)
+    await aigul.send(yesterday.strftime("%d.%m.%Y"))
     await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
     await aigul.press("Жок")
     await wait_text(aigul, "кантип байланыша алат?")
@@ -326,3 +331,104 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
     assert refused["text"].startswith("Бул кабар жабылган.")
     await aigul.callback_answer(await aigul.forge_press(f"my:answer:{report.id}"))
     await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+
+
+async def test_each_report_is_removed_from_the_phone_on_its_own(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)
+    first_done = aigul.last_bot_message()
+    assert first_done is not None
+    await file_quick_report(aigul)
+    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү", message_id=first_done.message_id)
+    await wait_text(aigul, "Бул чаттан өчүрүлдү.")
+    stories = [e for e in aigul.transcript() if e.text == STORY]
+    assert len(stories) == 2
+    assert stories[0].deleted and not stories[1].deleted  # only the first report went
+
+
+async def test_an_unsent_report_is_resumed_not_thrown_away(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await report_until_story(aigul)
+    await aigul.send("/report")
+    await wait_text(aigul, "Сизде жөнөтүлө элек кабар бар")
+    await wait_text(aigul, "Эмне болду?")
+    await finish_report(aigul, anonymous=True)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    full = await get_report(bot.application.db, report.id)
+    assert full is not None and full.text == STORY
+
+
+async def test_long_threads_show_the_newest_replies_within_limits(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    for n in range(12):
+        await add_message(
+            bot.application.db,
+            report.id,
+            author="coordinator",
+            author_id=COORDINATOR_ID,
+            text=f"Reply {n} <about> Tom & Jerry " + "x" * 500,
+        )
+    await aigul.send("/myreports")
+    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await aigul.press(f"{report.ref} · жаңы")
+    card = await wait_text(aigul, "Темасы:")
+    assert "Reply 11 <about> Tom & Jerry" in card.text  # the newest, shown literally
+    assert "Reply 0 " not in card.text
+    # (the bot fixture asserts that Telegram refused nothing: length and HTML are valid)
+
+
+async def test_adding_ends_by_itself_after_a_long_pause(sandbox: Sandbox, bot: BotRunner) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    await aigul.send("/myreports")
+    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await aigul.press(f"{report.ref} · жаңы")
+    await wait_text(aigul, "Темасы:")
+    await aigul.press("➕ Толуктоо")
+    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await bot.settle()
+    # Her last addition was long ago (the clock moved on): her next text is not for the report.
+    bot.application.user_data[aigul.id]["report_adding_since"] = 0
+    await aigul.send("салам")
+    await wait_text(aigul, "Кечиресиз, бул билдирүүнү түшүнгөн жокмун.")
+    full = await get_report(bot.application.db, report.id)
+    assert full is not None and full.thread == ()
+
+
+async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) -> None:
+    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, LEADS_SEE_REPORTS="true"))
+    await runner.start()
+    try:
+        lead = await started(sandbox, "Lead", "en")
+        await set_grants(
+            runner.application.db,
+            lead.id,
+            coordinator=False,
+            lead_regions=frozenset({"osh_region"}),
+            actor_id=COORDINATOR_ID,
+        )
+        aigul = await started(sandbox, "Aigul", "ky")
+        await file_quick_report(aigul)  # coordinators may see who she is; leads may not
+        (report,) = await reports_of(runner.application.db, aigul.id)
+        await lead.forge_press(f"rep:open:{report.id}")
+
+        def card_shown(u: SimUser) -> bool:
+            return any("Status: new" in m.text for m in u.bot_messages())
+
+        await lead.wait_for(card_shown)
+        card = next(m for m in lead.bot_messages() if "Status: new" in m.text)
+        assert "Reported by: known to the coordinators" in card.text
+        assert "Aigul" not in lead.transcript_text() and "aigul" not in lead.transcript_text()
+        await runner.settle()
+    finally:
+        await runner.stop()
+    assert sandbox.breaches == []
