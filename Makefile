@@ -1,5 +1,6 @@
 # One-stop commands. `make run` starts the bot, `make test` runs every check.
-PYTHON ?= python3
+# Python 3.11 or newer: python3.11 if there is one, else python3 (checked below).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 LOCALES := bot/i18n/locales
@@ -7,6 +8,7 @@ LOCALES := bot/i18n/locales
 .PHONY: run test lint typecheck pytest compile extract sandbox bench clean
 
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=/path/to/python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_settings, load_storage_settings
 
@@ -31,17 +32,47 @@ async def _upgrade(url: str) -> None:
     await database.dispose()
 
 
+def _prepare_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Configuration error: DATA_DIR {str(path)!r} cannot be created ({exc.strerror}); "
+            "use a folder the bot may write to."
+        ) from None
+
+
 def run_bot() -> int:
     settings = load_settings()
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import build_application
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level_number, [settings.token])
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_data_dir(settings.data_dir)
     application = build_application(settings)
-    logging.getLogger("bot").info("Starting the bot (long polling)")
-    application.run_polling(allowed_updates=None, drop_pending_updates=False)
-    logging.getLogger("bot").info("Stopped")
+    log = logging.getLogger("bot")
+    log.info("Starting the bot (long polling)")
+    try:
+        # A few retries if the network is not up yet; after start-up, python-telegram-bot
+        # retries network trouble by itself.
+        application.run_polling(bootstrap_retries=3, drop_pending_updates=False)
+    except InvalidToken:
+        print(
+            "Configuration error: BOT_TOKEN was refused by the Bot API server at "
+            f"{settings.telegram_api_url}; check it with @BotFather (/mybots → API Token).",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except NetworkError as exc:
+        print(
+            f"Cannot reach the Bot API server at {settings.telegram_api_url} "
+            f"({type(exc).__name__}); check TELEGRAM_API_URL and the network, then start again.",
+            file=sys.stderr,
+        )
+        return 1
+    log.info("Stopped")
     return 0
 
 
@@ -58,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             from bot.logs import setup_logging
 
             setup_logging(logging.INFO, [])
+            _prepare_data_dir(storage.data_dir)
             asyncio.run(_upgrade(storage.database_url))
             logging.getLogger("bot").info("Database is up to date")
             return 0

@@ -6,15 +6,20 @@ to fix it (see `load_settings`).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+# SQLAlchemy async drivers the bot can use, and the package each needs.
+ASYNC_DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -27,7 +32,10 @@ HINTS: dict[str, str] = {
     "TELEGRAM_API_URL": (
         "use the root of a Bot API server, e.g. https://api.telegram.org or http://127.0.0.1:8081"
     ),
-    "DATABASE_URL": "use an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///data/bot.db",
+    "DATABASE_URL": (
+        "use an SQLAlchemy async URL, e.g. sqlite+aiosqlite:///data/bot.db or "
+        "postgresql+asyncpg://user:password@host/db, or leave it unset for DATA_DIR/bot.db"
+    ),
     "COORDINATOR_IDS": "use comma-separated numeric Telegram user ids, e.g. 12345,67890",
     "TIMEZONE": "use an IANA time zone name, e.g. Asia/Bishkek",
     "DATA_DIR": "use a folder path, e.g. data",
@@ -43,17 +51,34 @@ class StorageSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///data/bot.db", validation_alias="DATABASE_URL"
-    )
+    # Unset: an SQLite file in DATA_DIR (DATA_DIR/bot.db).
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
     data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError("is not a database URL")
-        return value.strip()
+        value = value.strip()
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL") from None
+        if url.drivername not in ASYNC_DRIVERS:
+            raise ValueError(
+                f"the driver {url.drivername!r} is not one of {', '.join(ASYNC_DRIVERS)}"
+            )
+        module = ASYNC_DRIVERS[url.drivername]
+        if importlib.util.find_spec(module) is None:
+            raise ValueError(f"the {module} package is not installed (pip install {module})")
+        return value
+
+    @model_validator(mode="after")
+    def _default_database_in_data_dir(self) -> StorageSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'bot.db'}"
+        return self
 
 
 class Settings(StorageSettings):

@@ -25,6 +25,10 @@ def setup_logging(level: int, secrets: list[str]) -> None:
     handler.setFormatter(RedactingFormatter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    # Anything that escapes goes through the same formatter: one line, no token.
+    sys.excepthook = lambda kind, value, tb: logging.getLogger("bot").critical(
+        "Unhandled error", exc_info=(kind, value, tb)
+    )
     root.setLevel(level)
     # httpx logs every request URL, and the URL contains the token: keep it quiet.
     for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins"):

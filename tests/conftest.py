@@ -10,6 +10,26 @@ import pytest
 from bot.services.crypto import Cipher, new_key
 from db.engine import Database
 
+SETTING_NAMES = (
+    "BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_URL",
+    "COORDINATOR_IDS",
+    "TIMEZONE",
+    "DATA_DIR",
+    "LOG_LEVEL",
+    "DATA_KEY",
+    "JOIN_APPROVAL",
+    "LEADS_SEE_REPORTS",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests decide every setting themselves, whatever the developer's shell exports."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:

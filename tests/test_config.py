@@ -12,18 +12,11 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 from bot.logs import RedactingFormatter
+from tests.conftest import SETTING_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:AAAAbbbbCCCCddddEEEEffffGGGG"
-SETTINGS = (
-    "BOT_TOKEN",
-    "TELEGRAM_API_URL",
-    "DATABASE_URL",
-    "COORDINATOR_IDS",
-    "TIMEZONE",
-    "DATA_DIR",
-    "LOG_LEVEL",
-)
+SETTINGS = SETTING_NAMES
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +40,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert TOKEN not in repr(settings)
 
 
+def test_the_database_lives_in_data_dir_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DATA_DIR", "/srv/solidarity")
+    assert load_settings().database_url == "sqlite+aiosqlite:////srv/solidarity/bot.db"
+    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///elsewhere.db")
+    assert load_settings().database_url == "sqlite+aiosqlite:///elsewhere.db"
+
+
 def test_values_from_env_file(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         f"BOT_TOKEN={TOKEN}\nCOORDINATOR_IDS=111, 222\nTELEGRAM_API_URL=http://127.0.0.1:8081/\n"
@@ -68,6 +69,7 @@ def test_values_from_env_file(tmp_path: Path) -> None:
         ({"BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL is invalid"),
         ({"BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
         ({"BOT_TOKEN": TOKEN, "DATABASE_URL": "bot.db"}, "DATABASE_URL is invalid"),
+        ({"BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite:///x.db"}, "driver 'sqlite' is not one of"),
     ],
 )
 def test_bad_setting_gives_one_line(

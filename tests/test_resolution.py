@@ -122,6 +122,11 @@ def test_long_sections_split_between_paragraphs_and_sentences() -> None:
         (lambda s: s.replace("# Resolution", "Resolution", 1), "missing_title"),
         (lambda s: s.replace("[5] Convention", "Convention"), "bad_note"),
         (lambda s: s.replace("sanctions [3];", "sanctions [7];"), "missing_note"),
+        (lambda s: s.replace("# Resolution", "# Resolution" + " long" * 60, 1), "title_too_long"),
+        (
+            lambda s: s.replace("## p3 | Point 3", "## p3 | " + "Point" * 9),
+            "section_title_too_long",
+        ),
     ],
 )
 def test_format_problems_are_reported(change: object, code: str) -> None:

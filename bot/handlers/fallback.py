@@ -8,7 +8,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.menu import main_menu_keyboard, main_menu_text
+from bot.handlers.start import choose_prompt
+from bot.menu import language_keyboard, main_menu_keyboard, main_menu_text
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,10 @@ async def not_understood(update: Update, context: BotContext) -> None:
     """Any message no feature took: a short hint and the menu, never silence."""
     message = update.effective_message
     if message is None:
+        return
+    if context.lang is None:
+        # We cannot tell which language she reads: ask first, in all three.
+        await message.reply_text(choose_prompt(context), reply_markup=language_keyboard())
         return
     t = context.t
     if message.text and message.text.startswith("/"):

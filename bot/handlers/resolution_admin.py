@@ -54,6 +54,12 @@ def _problem_text(t: Translator, code: str, detail: str) -> str:
         "unknown_section": t.gettext("Unknown section “{section}”.").format(section=detail),
         "duplicate_section": t.gettext("Section “{section}” appears twice.").format(section=detail),
         "missing_title": t.gettext("The first line must be the title, starting with “# ”."),
+        "title_too_long": t.gettext("The title is longer than {max} characters.").format(
+            max=detail
+        ),
+        "section_title_too_long": t.gettext(
+            "The name of section “{section}” is longer than 40 characters."
+        ).format(section=detail),
         "missing_section": t.gettext("Section “{section}” is missing.").format(section=detail),
         "empty_section": t.gettext("Section “{section}” is empty.").format(section=detail),
         "bad_note": t.gettext(

@@ -46,7 +46,7 @@ def _in_every_language(context: BotContext, message: str, **values: str) -> str:
     )
 
 
-def _choose_prompt(context: BotContext) -> str:
+def choose_prompt(context: BotContext) -> str:
     """Ask for the language: in hers if we can tell, else in all three."""
     if context.lang is not None:
         return context.t.gettext("Please choose your language:")
@@ -68,7 +68,7 @@ async def start(update: Update, context: BotContext) -> int:
         else:
             greeting = t.gettext(welcome).format(name=name)
         await update.effective_message.reply_text(
-            f"{greeting}\n\n{_choose_prompt(context)}", reply_markup=language_keyboard()
+            f"{greeting}\n\n{choose_prompt(context)}", reply_markup=language_keyboard()
         )
         return CHOOSING_LANGUAGE
     await update.effective_message.reply_text(
@@ -83,10 +83,10 @@ async def ask_language(update: Update, context: BotContext) -> int:
     query = update.callback_query
     if query is not None:
         await query.answer()
-        await query.edit_message_text(_choose_prompt(context), reply_markup=language_keyboard())
+        await query.edit_message_text(choose_prompt(context), reply_markup=language_keyboard())
     elif update.effective_message is not None:
         await update.effective_message.reply_text(
-            _choose_prompt(context), reply_markup=language_keyboard()
+            choose_prompt(context), reply_markup=language_keyboard()
         )
     return CHOOSING_LANGUAGE
 
@@ -117,7 +117,7 @@ async def remind_language(update: Update, context: BotContext) -> int:
     await update.effective_message.reply_text(
         context.t.gettext("Please choose a language with the buttons below.")
         + "\n\n"
-        + _choose_prompt(context),
+        + choose_prompt(context),
         reply_markup=language_keyboard(),
     )
     return CHOOSING_LANGUAGE

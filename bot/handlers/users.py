@@ -22,6 +22,9 @@ GONE_STATUSES = (ChatMember.LEFT, ChatMember.BANNED)
 
 async def track_user(update: Update, context: BotContext) -> None:
     """Record who wrote and pick her language; stop updates that are not for features."""
+    if update.edited_message is not None:
+        # An edit is not a new answer: a conversation must not take it for one.
+        raise ApplicationHandlerStop
     member_update = update.my_chat_member
     chat = update.effective_chat
     if member_update is not None and chat is not None and chat.type == ChatType.PRIVATE:

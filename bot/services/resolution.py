@@ -39,6 +39,9 @@ RESOLUTION_DIR = CONTENT_DIR / "resolution"
 # Room left in a 4096-unit message for the heading, label and share link around a page body.
 PAGE_BODY_LIMIT = 3300
 MAX_SOURCE_BYTES = 512 * 1024
+# Titles go on buttons, in every page's heading and in the download's caption (≤ 1024).
+TITLE_MAX = 200
+SECTION_TITLE_MAX = 40
 
 _HEADER_RE = re.compile(r"^##\s+([A-Za-z0-9_-]+)\s*\|\s*(.+?)\s*$")
 _NOTE_LINE_RE = re.compile(r"^\[(\d{1,2})\]\s+(.+)$")
@@ -128,6 +131,11 @@ def parse(source: str, lang: str) -> Resolution:
             bodies[current[0]][1].append(line)
     if not title:
         problems.append(("missing_title", ""))
+    elif len(title) > TITLE_MAX:
+        problems.append(("title_too_long", str(TITLE_MAX)))
+    for section_id, (section_title, _lines) in bodies.items():
+        if len(section_title) > SECTION_TITLE_MAX:
+            problems.append(("section_title_too_long", section_id))
     for section_id in SECTION_IDS:
         if section_id not in bodies:
             problems.append(("missing_section", section_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 from sqlalchemy import select
@@ -330,3 +331,42 @@ async def test_a_coordinators_own_command_menu_follows_her_language(
     # Members keep the public menu only.
     public = sandbox.commands[('{"type":"default"}', "")]
     assert "roles" not in [c["command"] for c in public]
+
+
+async def test_someone_whose_language_we_cannot_tell_is_asked_whatever_she_writes(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    hans = sandbox.add_user(first_name="Hans", language_code="de")
+    await hans.send("hallo")
+    asked = await hans.next_bot_message()
+    assert "Сураныч, тилди тандаңыз:" in asked.text and "Please choose your language:" in asked.text
+    assert [b for row in asked.buttons for b in row] == ["Кыргызча", "Русский", "English"]
+    await hans.press("Русский")
+    menu = await hans.next_bot_message()
+    assert menu.text.startswith("Главное меню")
+
+
+async def test_edited_messages_are_not_taken_as_new_answers(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    mary = sandbox.add_user(first_name="Mary", language_code="en")
+    await mary.send("/start")
+    await mary.next_bot_message()
+    await mary.press("English")
+    await mary.next_bot_message()
+    await bot.settle()
+    before = len(mary.bot_messages())
+    sandbox.push_update(
+        "edited_message",
+        {
+            "message_id": 1,
+            "from": mary.to_json(),
+            "chat": {"id": mary.id, "type": "private", "first_name": "Mary"},
+            "date": int(time.time()) - 5,
+            "edit_date": int(time.time()),
+            "text": "/start please",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    )
+    await bot.settle()
+    assert len(mary.bot_messages()) == before

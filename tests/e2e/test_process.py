@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
+
+from aiohttp import web
 
 from bot.services.crypto import load_cipher
 from db.engine import Database
 from db.users import get_user
 from sandbox import Sandbox
+from tests.conftest import SETTING_NAMES
 from tests.e2e.runner import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +25,7 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env.update(
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=sandbox.url,
@@ -74,3 +78,65 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
         await database.dispose()
     assert person is not None and person.language == "ru"
     assert sandbox.breaches == []
+
+
+async def run_bot_process(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+def bot_env(tmp_path: Path, api_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api_url,
+        DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+async def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    async def unauthorized(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", unauthorized)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        code, log = await run_bot_process(bot_env(tmp_path, f"http://127.0.0.1:{port}"), tmp_path)
+    finally:
+        await runner.cleanup()
+    assert code == 2, log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    lines = log.strip().splitlines()
+    assert lines[-1].startswith("Configuration error: BOT_TOKEN was refused")
+    assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
+
+
+async def test_an_unreachable_api_server_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a free port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, log = await run_bot_process(bot_env(tmp_path, f"http://127.0.0.1:{port}"), tmp_path)
+    assert code == 1, log
+    assert TOKEN not in log
+    lines = log.strip().splitlines()
+    assert lines[-1].startswith("Cannot reach the Bot API server")
+    assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
