@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -27,6 +28,11 @@ FLUSH_INTERVAL_SECONDS = 1.0
 Data = dict[str, Any]
 
 
+def _today() -> datetime:
+    """Only the day: exact times of changes could be matched against a report's time."""
+    return utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -37,7 +43,7 @@ async def _upsert(session: AsyncSession, model: Any, key: str, values: dict[str,
     stmt = insert(model).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[getattr(model, key)] if key != "*" else list(model.__table__.primary_key),
-        set_={k: v for k, v in values.items() if k not in ("name", "key", key)},
+        set_={k: v for k, v in values.items() if k not in ("name", "key", "key_enc", key)},
     )
     await session.execute(stmt)
 
@@ -103,7 +109,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                     select(ConversationState).where(ConversationState.name == name)
                 )
             ).scalars()
-            return {tuple(json.loads(row.key)): json.loads(row.state) for row in rows}
+            loaded = {self._open(row.key_enc): row.state for row in rows}
+        self._written.update({(f"conv:{name}", k): v for k, v in loaded.items()})
+        return {tuple(json.loads(k)): json.loads(v) for k, v in loaded.items()}
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -114,11 +122,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         state_json = "null" if new_state is None else _dumps(new_state)
         if self._unchanged(f"conv:{name}", key_json, state_json, absent="null"):
             return
+        # Stored by a keyed hash, so who is in which conversation cannot be read off the table.
+        tag = self.db.cipher.tag(key_json)
         async with self.db.transaction() as session:
             if new_state is None:
                 await session.execute(
                     delete(ConversationState).where(
-                        ConversationState.name == name, ConversationState.key == key_json
+                        ConversationState.name == name, ConversationState.key == tag
                     )
                 )
             else:
@@ -126,7 +136,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                     session,
                     ConversationState,
                     "*",
-                    {"name": name, "key": key_json, "state": state_json, "updated_at": utcnow()},
+                    {
+                        "name": name,
+                        "key": tag,
+                        "key_enc": self._seal(key_json),
+                        "state": state_json,
+                        "updated_at": _today(),
+                    },
                 )
         self._written[(f"conv:{name}", key_json)] = state_json
 
@@ -139,7 +155,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 session,
                 PersistedUserData,
                 "user_id",
-                {"user_id": user_id, "data": self._seal(dumped), "updated_at": utcnow()},
+                {"user_id": user_id, "data": self._seal(dumped), "updated_at": _today()},
             )
         self._written[("user", user_id)] = dumped
 
@@ -152,7 +168,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 session,
                 PersistedChatData,
                 "chat_id",
-                {"chat_id": chat_id, "data": self._seal(dumped), "updated_at": utcnow()},
+                {"chat_id": chat_id, "data": self._seal(dumped), "updated_at": _today()},
             )
         self._written[("chat", chat_id)] = dumped
 
@@ -165,7 +181,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 session,
                 PersistedBotData,
                 "id",
-                {"id": 1, "data": self._seal(dumped), "updated_at": utcnow()},
+                {"id": 1, "data": self._seal(dumped), "updated_at": _today()},
             )
         self._written[("bot", 1)] = dumped
 

@@ -53,6 +53,8 @@ class Database:
         self.url = url
         self.migrate = migrate
         self._cipher = cipher
+        # Small per-database caches of the query modules (e.g. people seen today).
+        self.memo: dict[str, Any] = {}
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._lock = asyncio.Lock()

@@ -88,8 +88,10 @@ class ConversationState(Base):
     __tablename__ = "ptb_conversations"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # The conversation key (chat id, user id, ...) as a JSON list.
+    # A keyed hash of the conversation key (chat id, user id): who is filling in a report
+    # right now must not be readable from the database. The key itself is kept encrypted.
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key_enc: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -57,8 +57,16 @@ async def record_user(
 
     Writing to the bot also means she has not blocked it (any more).
     """
-    now = now or utcnow()
+    # Days, not moments: an exact "last seen" next to an exact report time would tell who sent
+    # it. It also spares a write for every message: once a day per person is enough.
+    day = (now or utcnow()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    identity = (first_name, username, telegram_language, day)
+    recent: dict[int, tuple[object, UserInfo]] = db.memo.setdefault("recent_users", {})
+    cached = recent.get(user_id)
+    if cached is not None and cached[0] == identity and not cached[1].blocked:
+        return cached[1], False
     async with db.transaction() as session:
+        existed = await session.get(User, user_id) is not None
         insert = _insert(session)
         stmt = insert(User).values(
             id=user_id,
@@ -66,8 +74,8 @@ async def record_user(
             first_name=db.cipher.encrypt(first_name[:256]),
             username=db.cipher.encrypt_optional(username),
             telegram_language=(telegram_language or None),
-            first_seen=now,
-            last_seen=now,
+            first_seen=day,
+            last_seen=day,
             blocked=False,
         )
         stmt = stmt.on_conflict_do_update(
@@ -82,8 +90,11 @@ async def record_user(
             },
         )
         returning = stmt.returning(User).execution_options(populate_existing=True)
-        user = (await session.scalars(returning)).one()
-        return _info(db, user), user.first_seen == now
+        info = _info(db, (await session.scalars(returning)).one())
+    if len(recent) >= RECENT_LIMIT:
+        recent.clear()
+    recent[user_id] = (identity, info)
+    return info, not existed
 
 
 async def get_user(db: Database, user_id: int) -> UserInfo | None:
@@ -92,13 +103,18 @@ async def get_user(db: Database, user_id: int) -> UserInfo | None:
         return _info(db, user) if user else None
 
 
+RECENT_LIMIT = 10_000
+
+
 async def set_language(db: Database, user_id: int, language: str) -> None:
+    db.memo.get("recent_users", {}).pop(user_id, None)
     async with db.transaction() as session:
         await session.execute(update(User).where(User.id == user_id).values(language=language))
 
 
 async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
     """Remember that she blocked (or unblocked) the bot, so nothing more is sent to her."""
+    db.memo.get("recent_users", {}).pop(user_id, None)
     async with db.transaction() as session:
         await session.execute(
             update(User)

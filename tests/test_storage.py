@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from bot.persistence import DatabasePersistence
 from db.engine import Database
 from db.migrate import alembic_config
+from db.models import AuditEntry
 from db.users import get_user, record_user, set_blocked, set_language
 from tests.conftest import database_bytes
 
@@ -40,21 +41,51 @@ async def test_database_folder_is_created_and_connect_is_idempotent(tmp_path: Pa
     await database.dispose()
 
 
-async def test_record_user_creates_then_refreshes(db: Database) -> None:
-    first = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+async def test_record_user_creates_then_refreshes_by_the_day(db: Database) -> None:
+    first = datetime(2026, 1, 1, 12, 34, tzinfo=UTC)
     info, is_new = await record_user(
         db, user_id=2**40, first_name="Айнура", username="ainura", telegram_language="ky", now=first
     )
     assert is_new and info.id == 2**40 and info.language is None
-    assert info.first_seen == first and info.first_seen.tzinfo is not None
+    # Only the day is kept: exact moments could be matched against a report's time.
+    assert info.first_seen == datetime(2026, 1, 1, tzinfo=UTC) == info.last_seen
 
-    later = first + timedelta(hours=3)
     info, is_new = await record_user(
-        db, user_id=2**40, first_name="Ainura", username=None, telegram_language="ru", now=later
+        db,
+        user_id=2**40,
+        first_name="Ainura",
+        username=None,
+        telegram_language="ru",
+        now=first + timedelta(days=2, hours=3),
     )
     assert not is_new
-    assert info.first_seen == first and info.last_seen == later
+    assert info.first_seen == datetime(2026, 1, 1, tzinfo=UTC)
+    assert info.last_seen == datetime(2026, 1, 3, tzinfo=UTC)
     assert info.first_name == "Ainura" and info.telegram_language == "ru"
+
+
+async def test_the_same_person_on_the_same_day_costs_no_write(db: Database) -> None:
+    now = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    await record_user(db, user_id=5, first_name="A", username=None, telegram_language="ru", now=now)
+    async with db.transaction() as session:
+        await session.execute(text("UPDATE users SET first_name = 'changed-behind-its-back'"))
+    info, _ = await record_user(
+        db,
+        user_id=5,
+        first_name="A",
+        username=None,
+        telegram_language="ru",
+        now=now + timedelta(hours=5),
+    )
+    assert info.first_name == "A"  # served from memory, the row was not touched
+    await set_language(db, 5, "ky")  # a change forgets the remembered record...
+    info, _ = await record_user(
+        db, user_id=5, first_name="A", username=None, telegram_language="ru", now=now
+    )
+    assert info.language == "ky"
+    async with db.transaction() as session:  # ...so this time the row was written again
+        stored = (await session.execute(text("SELECT first_name FROM users"))).scalar()
+    assert stored != "changed-behind-its-back"
 
 
 async def test_names_of_people_who_wrote_are_encrypted(db: Database, db_url: str) -> None:
@@ -86,11 +117,10 @@ async def test_datetimes_are_stored_in_utc(db: Database) -> None:
     bishkek = datetime(2026, 5, 1, 18, 0, tzinfo=UTC).astimezone(
         __import__("zoneinfo").ZoneInfo("Asia/Bishkek")
     )
-    await record_user(
-        db, user_id=9, first_name="A", username=None, telegram_language=None, now=bishkek
-    )
+    async with db.transaction() as session:
+        session.add(AuditEntry(at=bishkek, actor_id=None, action="test", details="{}"))
     async with db.engine.connect() as conn:
-        raw = (await conn.execute(text("SELECT first_seen FROM users WHERE id = 9"))).scalar()
+        raw = (await conn.execute(text("SELECT at FROM audit_log"))).scalar()
     assert str(raw).startswith("2026-05-01 18:00:00")
 
 
@@ -122,10 +152,13 @@ async def test_persisted_data_is_encrypted_at_rest(db: Database, db_url: str) ->
     persistence = DatabasePersistence(db)
     await persistence.update_user_data(5, {"draft": {"name": "Ainura", "phone": "+996555123456"}})
     await persistence.update_chat_data(5, {"note": "secret place"})
+    await persistence.update_conversation("report", (424242, 424242), 31)
     await db.dispose()
     raw = database_bytes(db_url)
-    for secret in (b"Ainura", b"+996555123456", b"secret place"):
-        assert secret not in raw
-    assert await DatabasePersistence(db).get_user_data() == {
+    for secret in (b"Ainura", b"+996555123456", b"secret place", b"424242"):
+        assert secret not in raw  # who is writing a report right now is not readable either
+    reloaded = DatabasePersistence(db)
+    assert await reloaded.get_user_data() == {
         5: {"draft": {"name": "Ainura", "phone": "+996555123456"}}
     }
+    assert await reloaded.get_conversations("report") == {(424242, 424242): 31}

@@ -35,6 +35,7 @@ def upgrade() -> None:
         "ptb_conversations",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("key_enc", sa.Text(), nullable=False),
         sa.Column("state", sa.Text(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", "key", name=op.f("pk_ptb_conversations")),
