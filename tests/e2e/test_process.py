@@ -10,15 +10,22 @@ import sys
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.services.crypto import load_cipher
 from db.engine import Database
+from db.models import ConversationState
 from db.users import get_user
-from sandbox import Sandbox
+from sandbox import Sandbox, SimUser
 from tests.conftest import SETTING_NAMES
 from tests.e2e.runner import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def last_text(user: SimUser) -> str:
+    message = user.last_bot_message()
+    return message.text if message else ""
 
 
 async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
@@ -140,3 +147,72 @@ async def test_an_unreachable_api_server_is_one_line(tmp_path: Path) -> None:
     lines = log.strip().splitlines()
     assert lines[-1].startswith("Cannot reach the Bot API server")
     assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
+
+
+async def test_a_report_half_way_survives_the_process_being_killed(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """No clean shutdown: what the persistence wrote within its second is what survives."""
+    env = bot_env(tmp_path, sandbox.url)
+
+    async def start() -> asyncio.subprocess.Process:
+        polls = sum(1 for m, _ in sandbox.calls if m == "getUpdates")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await sandbox.wait_for(
+            lambda: sum(1 for m, _ in sandbox.calls if m == "getUpdates") > polls, timeout=30
+        )
+        return process
+
+    first = await start()
+    try:
+        nurila = sandbox.add_user(first_name="Nurila", language_code="ru")
+        await nurila.send("/start")
+        await nurila.next_bot_message(timeout=15)
+        await nurila.press("Русский")
+        await nurila.next_bot_message(timeout=15)
+        await nurila.send("/report")
+        await nurila.wait_for(lambda u: "О чём сообщение?" in last_text(u))
+        await nurila.press("Коррупция")
+        await nurila.wait_for(lambda u: "Где это произошло?" in last_text(u))
+
+        database = Database(
+            f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}",
+            cipher=load_cipher(None, tmp_path / "data"),
+            migrate=False,
+        )
+        try:
+            for _ in range(100):  # the persistence writes on a one-second timer
+                async with database.transaction() as session:
+                    states = list(
+                        await session.scalars(
+                            select(ConversationState.state).where(
+                                ConversationState.name == "report"
+                            )
+                        )
+                    )
+                if states == ["31"]:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await database.dispose()
+        assert states == ["31"]
+    finally:
+        first.kill()
+        await first.wait()
+
+    second = await start()
+    try:
+        await nurila.press("Ошская область")
+        await nurila.wait_for(lambda u: "Место" in last_text(u))
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(second.wait(), timeout=30)
+    assert sandbox.breaches == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -432,3 +433,35 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
     finally:
         await runner.stop()
     assert sandbox.breaches == []
+
+
+async def test_several_people_report_at_once_and_nothing_mixes(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    people = [await started(sandbox, f"Reporter{i}", "ky") for i in range(3)]
+
+    async def report(user: SimUser, n: int) -> None:
+        await user.send("/report")
+        await wait_text(user, "Кабар эмне жөнүндө?")
+        await user.press("Коррупция")
+        await wait_text(user, "Бул кайда болду?")
+        await user.press("Нарын облусу")
+        await wait_text(user, "Жери")
+        await user.press("⏭ Өткөрүп жиберүү")
+        await wait_text(user, "Эмне болду?")
+        await user.send(f"Story number {n}: a bribe was demanded at office {n}.")
+        await wait_text(user, "Кошулду.")
+        await finish_report(user, anonymous=n % 2 == 0)
+
+    await asyncio.gather(*(report(user, n) for n, user in enumerate(people)))
+    refs = set()
+    for n, user in enumerate(people):
+        (mine,) = await reports_of(bot.application.db, user.id)
+        full = await get_report(bot.application.db, mine.id)
+        assert (
+            full is not None
+            and full.text == f"Story number {n}: a bribe was demanded at office {n}."
+        )
+        assert full.anonymous == (n % 2 == 0) and full.category == "corruption"
+        refs.add(mine.ref)
+    assert len(refs) == 3
