@@ -408,10 +408,20 @@ async def got_story_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message and message.text is not None
     _remember(context, message)
-    draft = _draft(context)
-    story = (draft.get("text", "") + "\n\n" + message.text.strip()).strip()
     t = context.t
+    if await _add_to_story(update, context, message.text):
+        await _say(
+            update, context, t.gettext("Added. Send more, or tap “Done”."), _story_keyboard(t)
+        )
+    return R_STORY
+
+
+async def _add_to_story(update: Update, context: BotContext, text: str) -> bool:
+    """Append to her story; if it would grow too long, say so and keep what she had."""
+    draft = _draft(context)
+    story = (draft.get("text", "") + "\n\n" + text.strip()).strip()
     if len(story) > STORY_MAX:
+        t = context.t
         await _say(
             update,
             context,
@@ -421,10 +431,9 @@ async def got_story_text(update: Update, context: BotContext) -> int:
             ).format(max=STORY_MAX),
             _story_keyboard(t),
         )
-        return R_STORY
+        return False
     draft["text"] = story
-    await _say(update, context, t.gettext("Added. Send more, or tap “Done”."), _story_keyboard(t))
-    return R_STORY
+    return True
 
 
 def _incoming_file(message: Message) -> dict[str, Any] | None:
@@ -473,20 +482,8 @@ async def got_story_file(update: Update, context: BotContext) -> int:
             _story_keyboard(t),
         )
         return R_STORY
-    if message.caption:
-        story = (draft.get("text", "") + "\n\n" + message.caption.strip()).strip()
-        if len(story) > STORY_MAX:
-            await _say(
-                update,
-                context,
-                t.gettext(
-                    "That is too long for one report ({max} characters at most). What you wrote "
-                    "before is kept; please send a shorter text, or a document."
-                ).format(max=STORY_MAX),
-                _story_keyboard(t),
-            )
-            return R_STORY
-        draft["text"] = story
+    if message.caption and not await _add_to_story(update, context, message.caption):
+        return R_STORY
     files.append(incoming)
     await _say(
         update,
