@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, Messa
 
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
+from bot.i18n import Translator
 from bot.replies import require_coordinator
 from bot.services.help_contacts import (
     DEFAULT_PATH,
@@ -63,11 +64,17 @@ async def receive_directory(update: Update, context: BotContext) -> int:
     try:
         text = data.decode("utf-8-sig")
         contacts = parse_directory(text)
-    except (UnicodeDecodeError, DirectoryError) as error:
+    except UnicodeDecodeError:
+        problem = t.gettext("it is not UTF-8 text")
+    except DirectoryError as error:
+        problem = _problem(t, error)
+    else:
+        problem = ""
+    if problem:
         await message.reply_text(
             t.gettext(
                 "The file was not accepted: {problem}. Send a corrected file, or /cancel."
-            ).format(problem=html.escape(str(error)))
+            ).format(problem=problem)
         )
         return WAITING_DIRECTORY
     normalized = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
@@ -81,6 +88,26 @@ async def receive_directory(update: Update, context: BotContext) -> int:
         ).format(count=len(contacts))
     )
     return ConversationHandler.END
+
+
+def _problem(t: Translator, error: DirectoryError) -> str:
+    """What is wrong with the directory, in her language."""
+    where, detail = error.where, html.escape(error.detail)
+    messages = {
+        "not_json": t.gettext("it is not valid JSON (see line {line})").format(line=detail),
+        "no_contacts": t.gettext("it needs a non-empty “contacts” list"),
+        "not_object": t.gettext("contact {number} is not an object").format(number=where),
+        "bad_number": t.gettext("contact {number}: “{value}” is not a phone number").format(
+            number=where, value=detail
+        ),
+        "names_missing": t.gettext("contact {number} needs a name in ky, ru and en").format(
+            number=where
+        ),
+        "unknown_codes": t.gettext("contact {number} has unknown codes: {codes}").format(
+            number=where, codes=detail
+        ),
+    }
+    return messages.get(error.code, error.code)
 
 
 async def not_a_file(update: Update, context: BotContext) -> int:

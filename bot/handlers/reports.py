@@ -65,6 +65,7 @@ ADDING_SINCE = "report_adding_since"
 ANNOUNCED = "report_announced"
 STORY_MAX = 3500
 PLACE_MAX = 200
+MY_PAGE = 10
 MY_REPORT_LIMIT = 3900  # of Telegram's 4096 UTF-16 units, with room for the buttons' sake
 ADDING_TIMEOUT_SECONDS = 30 * 60
 FINISHED = ("resolved", "closed")  # no more additions, only answers to the coordinators
@@ -812,14 +813,25 @@ async def my_reports(update: Update, context: BotContext) -> None:
     if not reports:
         await edit_or_send(update, context, t.gettext("You have not sent any reports."), None)
         return
+    pages = (len(reports) + MY_PAGE - 1) // MY_PAGE
+    page = 0
+    if context.match is not None and context.match.group(1):
+        page = min(int(context.match.group(1)), pages - 1)
     rows = [
         [
             InlineKeyboardButton(
                 f"{r.ref} · {t.gettext(STATUSES[r.status])}", callback_data=f"my:open:{r.id}"
             )
         ]
-        for r in reports[:30]
+        for r in reports[page * MY_PAGE : (page + 1) * MY_PAGE]
     ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀", callback_data=f"my:list:{page - 1}"))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton("▶", callback_data=f"my:list:{page + 1}"))
+    if nav:
+        rows.append(nav)
     await edit_or_send(
         update, context, t.gettext("<b>Your reports</b>"), InlineKeyboardMarkup(rows)
     )
@@ -1067,6 +1079,6 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         adding,
         CallbackQueryHandler(wipe, pattern=r"^rpt:wipe:(\d{1,12})$"),
         CommandHandler("myreports", my_reports),
-        CallbackQueryHandler(my_reports, pattern="^my:list$"),
+        CallbackQueryHandler(my_reports, pattern=r"^my:list(?::(\d{1,4}))?$"),
         CallbackQueryHandler(open_my_report, pattern=r"^my:open:(\d{1,12})$"),
     ]

@@ -36,35 +36,40 @@ class Contact:
 
 
 class DirectoryError(ValueError):
-    """The directory is not valid; the message says where (in English, for coordinators)."""
+    """The directory is not valid: `code` says what, `where` and `detail` say where."""
+
+    def __init__(self, code: str, where: int = 0, detail: str = "") -> None:
+        super().__init__(f"{code} (contact {where}): {detail}")
+        self.code = code
+        self.where = where
+        self.detail = detail
 
 
 def parse_directory(text: str) -> tuple[Contact, ...]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DirectoryError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise DirectoryError("not_json", detail=str(exc.lineno)) from None
     entries = data.get("contacts") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not entries:
-        raise DirectoryError('expected an object with a non-empty "contacts" list')
+        raise DirectoryError("no_contacts")
     contacts = []
     for index, entry in enumerate(entries, start=1):
-        where = f"contact {index}"
         if not isinstance(entry, dict):
-            raise DirectoryError(f"{where}: not an object")
+            raise DirectoryError("not_object", index)
         number = str(entry.get("number", "")).strip()
         if not _NUMBER_RE.match(number):
-            raise DirectoryError(f"{where}: number {number!r} is not a phone number")
+            raise DirectoryError("bad_number", index, number)
         names = entry.get("name")
         if not isinstance(names, dict) or any(
             not str(names.get(lang, "")).strip() for lang in LANGUAGES
         ):
-            raise DirectoryError(f"{where}: name needs ky, ru and en")
+            raise DirectoryError("names_missing", index)
         categories = frozenset(entry.get("categories") or ["*"])
         regions = frozenset(entry.get("regions") or ["*"])
         unknown = (categories - set(CATEGORIES) - {"*"}) | (regions - set(REGIONS) - {"*"})
         if unknown:
-            raise DirectoryError(f"{where}: unknown codes {sorted(unknown)}")
+            raise DirectoryError("unknown_codes", index, ", ".join(sorted(unknown)))
         contacts.append(
             Contact(
                 id=str(entry.get("id") or f"contact{index}"),

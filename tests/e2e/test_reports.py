@@ -10,7 +10,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from db.members import MemberDraft, create_member
-from db.reports import add_message, get_report, reporter_of, reports_of, set_status
+from db.reports import (
+    ReportDraft,
+    Reporter,
+    add_message,
+    create_report,
+    get_report,
+    reporter_of,
+    reports_of,
+    set_status,
+)
 from db.roles import set_grants
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
@@ -248,7 +257,7 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
     await wait_text(coordinator, "Edit the file and send it back.")
 
     await coordinator.send_document(b"{not json", file_name="c.json", mime_type="application/json")
-    await wait_text(coordinator, "The file was not accepted: not valid JSON")
+    await wait_text(coordinator, "The file was not accepted: it is not valid JSON (see line 1)")
     directory["contacts"].append(
         {
             "number": "+996 555 000 111",
@@ -465,3 +474,24 @@ async def test_several_people_report_at_once_and_nothing_mixes(
         assert full.anonymous == (n % 2 == 0) and full.category == "corruption"
         refs.add(mine.ref)
     assert len(refs) == 3
+
+
+async def test_my_reports_come_in_pages(sandbox: Sandbox, bot: BotRunner) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul)  # one through the bot, the rest directly
+    for n in range(11):
+        await create_report(
+            bot.application.db,
+            ReportDraft("corruption", "naryn", f"story {n}", "today", False, True),
+            Reporter(aigul.id, ""),
+            lang="ky",
+            files_dir=bot.settings.data_dir,
+        )
+    await aigul.send("/myreports")
+    first = await wait_text(aigul, "Сиздин кабарларыңыз")
+    assert len(buttons(first)) == 11 and buttons(first)[-1] == "▶"  # 10 reports and ▶
+    await aigul.press("▶")
+    await aigul.wait_for(lambda u: buttons(u.last_bot_message())[-1] == "◀")
+    second = aigul.last_bot_message()
+    assert second is not None and len(buttons(second)) == 3  # 2 reports and ◀
+    assert buttons(second)[0].startswith("R-")
