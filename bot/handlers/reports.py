@@ -815,8 +815,9 @@ async def my_reports(update: Update, context: BotContext) -> None:
         return
     pages = (len(reports) + MY_PAGE - 1) // MY_PAGE
     page = 0
-    if context.match is not None and context.match.group(1):
-        page = min(int(context.match.group(1)), pages - 1)
+    groups = context.match.groups() if context.match is not None else ()
+    if groups and groups[0]:  # my:list:<page>
+        page = min(int(groups[0]), pages - 1)
     rows = [
         [
             InlineKeyboardButton(
