@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from sandbox import Entry, Sandbox, SimUser
 
+LANGUAGE_BUTTONS = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+
+
+async def started(
+    sandbox: Sandbox,
+    name: str,
+    lang: str = "en",
+    *,
+    user_id: int | None = None,
+    username: str | None = None,
+    phone: str | None = None,
+) -> SimUser:
+    """Someone who has opened the bot, chosen her language and sees the menu."""
+    user = sandbox.add_user(
+        first_name=name, language_code=lang, user_id=user_id, username=username, phone=phone
+    )
+    await user.send("/start")
+    await user.next_bot_message()
+    await user.press(LANGUAGE_BUTTONS[lang])
+    await user.next_bot_message()
+    return user
+
 
 async def kyrgyz_reader(sandbox: Sandbox, name: str = "Айгүл") -> SimUser:
     """A person who has chosen Kyrgyz and sees the menu."""
-    user = sandbox.add_user(first_name=name, language_code="ky")
-    await user.send("/start")
-    await user.next_bot_message()
-    await user.press("Кыргызча")
-    await user.next_bot_message()
-    return user
+    return await started(sandbox, name, "ky")
 
 
 def buttons(entry: Entry | None) -> list[str]:

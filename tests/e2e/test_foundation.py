@@ -14,20 +14,9 @@ from telegram.ext import CommandHandler
 from bot.context import BotContext
 from db.models import ConversationState
 from db.users import get_user
-from sandbox import Sandbox, SimUser, scope_key
+from sandbox import Sandbox, scope_key
+from tests.e2e.helpers import wait_text
 from tests.e2e.runner import COORDINATOR_ID, TOKEN, BotRunner
-
-
-def last_text(user: SimUser) -> str:
-    message = user.last_bot_message()
-    assert message is not None, user.transcript_text()
-    return message.text
-
-
-def labels(user: SimUser) -> list[str]:
-    message = user.last_bot_message()
-    assert message is not None, user.transcript_text()
-    return [label for row in message.buttons for label in row]
 
 
 async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -58,9 +47,9 @@ async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: B
     assert help_message.buttons == [["◀ Башкы меню"]]
 
     await ainura.press("◀ Башкы меню")
-    await ainura.wait_for(lambda u: last_text(u).startswith("Башкы меню"))
+    await wait_text(ainura, "Башкы меню")
     await ainura.press("❓ Жардам")
-    await ainura.wait_for(lambda u: "Буйруктар" in last_text(u))
+    await wait_text(ainura, "Буйруктар")
     person = await get_user(bot.application.db, ainura.id)
     assert person is not None and person.language == "ky" and person.first_name == "Ainura"
 

@@ -9,24 +9,14 @@ from db.members import get_member
 from db.roles import set_grants
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
-from tests.e2e.helpers import buttons, kyrgyz_reader, wait_text
+from tests.e2e.helpers import buttons, kyrgyz_reader, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
 
 PHONE = "+996555123456"
 
 
-async def started(sandbox: Sandbox, name: str, lang: str, user_id: int | None = None) -> SimUser:
-    """Someone who has opened the bot and chosen her language."""
-    user = sandbox.add_user(first_name=name, language_code=lang, user_id=user_id, phone=PHONE)
-    await user.send("/start")
-    await user.next_bot_message()
-    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
-    await user.next_bot_message()
-    return user
-
-
 async def lead_of(sandbox: Sandbox, bot: BotRunner, name: str, region: str) -> SimUser:
-    lead = await started(sandbox, name, "ru")
+    lead = await started(sandbox, name, "ru", phone=PHONE)
     await set_grants(
         bot.application.db,
         lead.id,
@@ -63,10 +53,10 @@ async def join_in_kyrgyz(user: SimUser, name: str = "<b>Ainura & co</b>") -> Non
 async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
     sandbox: Sandbox, bot: BotRunner, tmp_path: Path
 ) -> None:
-    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, phone=PHONE)
     osh_lead = await lead_of(sandbox, bot, "Гульнара", "osh_region")
     talas_lead = await lead_of(sandbox, bot, "Айпери", "talas")
-    ainura = await started(sandbox, "Ainura", "ky")
+    ainura = await started(sandbox, "Ainura", "ky", phone=PHONE)
 
     await join_in_kyrgyz(ainura)
     summary = ainura.last_bot_message()
@@ -117,7 +107,7 @@ async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
 async def test_back_edit_and_invalid_input_keep_what_she_entered(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    olga = await started(sandbox, "Ольга", "ru")
+    olga = await started(sandbox, "Ольга", "ru", phone=PHONE)
     await olga.send("/join")
     await wait_text(olga, "Ваше полное имя")
     await olga.send("О")
@@ -166,7 +156,7 @@ async def test_back_edit_and_invalid_input_keep_what_she_entered(
 
 
 async def test_restart_in_the_middle_of_signing_up(sandbox: Sandbox, bot: BotRunner) -> None:
-    zarina = await started(sandbox, "Зарина", "ky")
+    zarina = await started(sandbox, "Зарина", "ky", phone=PHONE)
     await zarina.send("/join")
     await wait_text(zarina, "Толук атыңыз")
     await zarina.send("Зарина Садыкова")
@@ -192,7 +182,7 @@ async def test_restart_in_the_middle_of_signing_up(sandbox: Sandbox, bot: BotRun
 
 
 async def test_leave_erases_her_data(sandbox: Sandbox, bot: BotRunner) -> None:
-    ainura = await started(sandbox, "Ainura", "ky")
+    ainura = await started(sandbox, "Ainura", "ky", phone=PHONE)
     await join_in_kyrgyz(ainura, "Айнура Токтогулова")
     await ainura.press("✅ Кошулуу")
     await wait_text(ainura, "Башкы меню")
@@ -242,11 +232,11 @@ async def test_profile_edits_and_notification_choices(sandbox: Sandbox, bot: Bot
 
 
 async def test_members_cannot_approve_with_forged_buttons(sandbox: Sandbox, bot: BotRunner) -> None:
-    ainura = await started(sandbox, "Ainura", "ky")
+    ainura = await started(sandbox, "Ainura", "ky", phone=PHONE)
     await join_in_kyrgyz(ainura)
     await ainura.press("✅ Кошулуу")
     await wait_text(ainura, "Башкы меню")
-    mallory = await started(sandbox, "Mallory", "en")
+    mallory = await started(sandbox, "Mallory", "en", phone=PHONE)
     answer = await mallory.callback_answer(await mallory.forge_press(f"mem:approve:{ainura.id}"))
     assert answer["show_alert"] and answer["text"].startswith("Only coordinators")
     member = await get_member(bot.application.db, ainura.id)
@@ -257,7 +247,7 @@ async def test_without_approval_members_join_at_once(sandbox: Sandbox, tmp_path:
     runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, JOIN_APPROVAL="false"))
     await runner.start()
     try:
-        ainura = await started(sandbox, "Ainura", "ky")
+        ainura = await started(sandbox, "Ainura", "ky", phone=PHONE)
         await join_in_kyrgyz(ainura, "Айнура")
         await ainura.press("✅ Кошулуу")
         await wait_text(ainura, "Башкы меню")
@@ -273,7 +263,7 @@ async def test_without_approval_members_join_at_once(sandbox: Sandbox, tmp_path:
 async def test_a_new_conversation_takes_over_from_one_left_waiting(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Gulnara", "ru", user_id=COORDINATOR_ID)
+    coordinator = await started(sandbox, "Gulnara", "ru", user_id=COORDINATOR_ID, phone=PHONE)
     # A /roles search waits for a name; she starts joining instead.
     await coordinator.send("/roles")
     await wait_text(coordinator, "Отправьте часть имени")
@@ -298,12 +288,12 @@ async def test_a_new_conversation_takes_over_from_one_left_waiting(
 async def test_decline_from_the_members_desk_keeps_the_other_requests(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
-    ainura = await started(sandbox, "Ainura", "ky")
+    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, phone=PHONE)
+    ainura = await started(sandbox, "Ainura", "ky", phone=PHONE)
     await join_in_kyrgyz(ainura, "Айнура")
     await ainura.press("✅ Кошулуу")
     await wait_text(ainura, "Башкы меню")
-    zarina = await started(sandbox, "Zarina", "ky")
+    zarina = await started(sandbox, "Zarina", "ky", phone=PHONE)
     await join_in_kyrgyz(zarina, "Зарина")
     await zarina.press("✅ Кошулуу")
     await wait_text(zarina, "Башкы меню")

@@ -16,16 +16,12 @@ from bot.services.crypto import load_cipher
 from db.engine import Database
 from db.models import ConversationState
 from db.users import get_user
-from sandbox import Sandbox, SimUser
+from sandbox import Sandbox
 from tests.conftest import SETTING_NAMES
+from tests.e2e.helpers import wait_text
 from tests.e2e.runner import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def last_text(user: SimUser) -> str:
-    message = user.last_bot_message()
-    return message.text if message else ""
 
 
 async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
@@ -179,9 +175,9 @@ async def test_a_report_half_way_survives_the_process_being_killed(
         await nurila.press("Русский")
         await nurila.next_bot_message(timeout=15)
         await nurila.send("/report")
-        await nurila.wait_for(lambda u: "О чём сообщение?" in last_text(u))
+        await wait_text(nurila, "О чём сообщение?")
         await nurila.press("Коррупция")
-        await nurila.wait_for(lambda u: "Где это произошло?" in last_text(u))
+        await wait_text(nurila, "Где это произошло?")
 
         database = Database(
             f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}",
@@ -211,7 +207,7 @@ async def test_a_report_half_way_survives_the_process_being_killed(
     second = await start()
     try:
         await nurila.press("Ошская область")
-        await nurila.wait_for(lambda u: "Место" in last_text(u))
+        await wait_text(nurila, "Место")
     finally:
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), timeout=30)

@@ -23,23 +23,12 @@ from db.reports import (
 from db.roles import set_grants
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
-from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
 
 STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
 PDF = b"%PDF-1.4 medical certificate " * 50
-
-
-async def started(sandbox: Sandbox, name: str, lang: str, user_id: int | None = None) -> SimUser:
-    user = sandbox.add_user(
-        first_name=name, language_code=lang, user_id=user_id, username=name.lower()
-    )
-    await user.send("/start")
-    await user.next_bot_message()
-    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
-    await user.next_bot_message()
-    return user
 
 
 async def report_until_story(user: SimUser) -> None:
@@ -81,8 +70,10 @@ async def file_quick_report(user: SimUser) -> None:
 async def test_full_report_in_kyrgyz_with_photo_and_document(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
-    aigul = await started(sandbox, "Aigul", "ky")
+    coordinator = await started(
+        sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, username="coordinator"
+    )
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.send_photo(PHOTO, caption="Жарааттар")
     await wait_text(aigul, "1-файлы кошулду")
@@ -130,8 +121,10 @@ async def test_full_report_in_kyrgyz_with_photo_and_document(
 async def test_danger_shows_help_and_alerts_coordinators_at_once(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Coordinator", "ru", user_id=COORDINATOR_ID)
-    aigul = await started(sandbox, "Aigul", "ky")
+    coordinator = await started(
+        sandbox, "Coordinator", "ru", user_id=COORDINATOR_ID, username="coordinator"
+    )
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.press("✔ Даяр")
     await wait_text(aigul, "Бул качан болду?")
@@ -151,7 +144,7 @@ async def test_danger_shows_help_and_alerts_coordinators_at_once(
 async def test_restart_in_the_middle_of_a_report_loses_nothing(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await bot.restart()
     await aigul.send("Дагы бир нерсе: бул кечээ кечинде болду.")
@@ -176,7 +169,7 @@ async def test_restart_in_the_middle_of_a_report_loses_nothing(
 async def test_remove_from_my_phone_deletes_the_report_messages(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     before = len(aigul.transcript())
     await report_until_story(aigul)
     await finish_report(aigul, anonymous=True)
@@ -194,8 +187,10 @@ async def test_remove_from_my_phone_deletes_the_report_messages(
 async def test_my_reports_add_information_and_no_access_to_others(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
-    aigul = await started(sandbox, "Aigul", "ky")
+    coordinator = await started(
+        sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, username="coordinator"
+    )
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await finish_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
@@ -220,7 +215,7 @@ async def test_my_reports_add_information_and_no_access_to_others(
         for m in coordinator.bot_messages()
     )
 
-    mallory = await started(sandbox, "Mallory", "en")
+    mallory = await started(sandbox, "Mallory", "en", username="mallory")
     for forged in (f"my:open:{report.id}", f"my:add:{report.id}", f"my:answer:{report.id}"):
         answer = await mallory.callback_answer(await mallory.forge_press(forged))
         assert answer["show_alert"] and answer["text"] == "This report is not yours."
@@ -231,7 +226,7 @@ async def test_the_reporters_phone_is_not_readable_on_disk(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
     phone = "+996777123987"
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await create_member(
         bot.application.db,
         aigul.id,
@@ -248,7 +243,9 @@ async def test_the_reporters_phone_is_not_readable_on_disk(
 
 
 async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner) -> None:
-    coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
+    coordinator = await started(
+        sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, username="coordinator"
+    )
     await coordinator.send("/setcontacts")
     template = await coordinator.next_bot_message()
     assert template.kind == "document" and template.file_name == "help_contacts.json"
@@ -275,7 +272,7 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
     )
     await wait_text(coordinator, "Saved: 8 help lines are now shown with reports.")
 
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)
     done = aigul.last_bot_message()
     assert done is not None and "+996 555 000 111 — Ош кризистик борбору" in done.text
@@ -288,8 +285,10 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
 async def test_anonymous_relay_works_both_ways_without_identities(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
-    aigul = await started(sandbox, "Aigul", "ky")
+    coordinator = await started(
+        sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID, username="zhyldyz"
+    )
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await finish_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
@@ -326,7 +325,7 @@ async def test_anonymous_relay_works_both_ways_without_identities(
 async def test_a_finished_report_takes_answers_but_no_more_additions(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)
     (report,) = await reports_of(bot.application.db, aigul.id)
     db = bot.application.db
@@ -346,7 +345,7 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
 async def test_each_report_is_removed_from_the_phone_on_its_own(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)
     first_done = aigul.last_bot_message()
     assert first_done is not None
@@ -361,7 +360,7 @@ async def test_each_report_is_removed_from_the_phone_on_its_own(
 async def test_an_unsent_report_is_resumed_not_thrown_away(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.send("/report")
     await wait_text(aigul, "Сизде жөнөтүлө элек кабар бар")
@@ -375,7 +374,7 @@ async def test_an_unsent_report_is_resumed_not_thrown_away(
 async def test_long_threads_show_the_newest_replies_within_limits(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)
     (report,) = await reports_of(bot.application.db, aigul.id)
     for n in range(12):
@@ -396,7 +395,7 @@ async def test_long_threads_show_the_newest_replies_within_limits(
 
 
 async def test_adding_ends_by_itself_after_a_long_pause(sandbox: Sandbox, bot: BotRunner) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)
     (report,) = await reports_of(bot.application.db, aigul.id)
     await aigul.send("/myreports")
@@ -418,7 +417,7 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
     runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, LEADS_SEE_REPORTS="true"))
     await runner.start()
     try:
-        lead = await started(sandbox, "Lead", "en")
+        lead = await started(sandbox, "Lead", "en", username="lead")
         await set_grants(
             runner.application.db,
             lead.id,
@@ -426,7 +425,7 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
             lead_regions=frozenset({"osh_region"}),
             actor_id=COORDINATOR_ID,
         )
-        aigul = await started(sandbox, "Aigul", "ky")
+        aigul = await started(sandbox, "Aigul", "ky", username="aigul")
         await file_quick_report(aigul)  # coordinators may see who she is; leads may not
         (report,) = await reports_of(runner.application.db, aigul.id)
         await lead.forge_press(f"rep:open:{report.id}")
@@ -447,7 +446,9 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
 async def test_several_people_report_at_once_and_nothing_mixes(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    people = [await started(sandbox, f"Reporter{i}", "ky") for i in range(3)]
+    people = [
+        await started(sandbox, f"Reporter{i}", "ky", username=f"reporter{i}") for i in range(3)
+    ]
 
     async def report(user: SimUser, n: int) -> None:
         await user.send("/report")
@@ -477,7 +478,7 @@ async def test_several_people_report_at_once_and_nothing_mixes(
 
 
 async def test_my_reports_come_in_pages(sandbox: Sandbox, bot: BotRunner) -> None:
-    aigul = await started(sandbox, "Aigul", "ky")
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await file_quick_report(aigul)  # one through the bot, the rest directly
     for n in range(11):
         await create_report(

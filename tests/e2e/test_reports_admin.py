@@ -18,7 +18,7 @@ from db.reports import set_status as store_status
 from db.roles import set_grants
 from db.types import utcnow
 from sandbox import Entry, Sandbox, SimUser
-from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
 
 COORDINATOR_ONLY = "This is only for coordinators."
@@ -29,22 +29,6 @@ REPORTER_PHONE = "+996700111222"
 SECRETS = (REPORTER_NAME, "Secretova", REPORTER_USERNAME, REPORTER_PHONE, "996700111222")
 STORY = "He was beaten in the <b>cell</b> of the Osh police station & threatened"
 PDF = b"%PDF-1.4 medical certificate"
-
-
-async def started(
-    sandbox: Sandbox,
-    name: str,
-    lang: str = "en",
-    user_id: int | None = None,
-    username: str | None = None,
-) -> SimUser:
-    """Someone who has opened the bot and chosen her language."""
-    user = sandbox.add_user(first_name=name, language_code=lang, user_id=user_id, username=username)
-    await user.send("/start")
-    await user.next_bot_message()
-    await user.press({"ky": "Кыргызча", "ru": "Русский", "en": "English"}[lang])
-    await user.next_bot_message()
-    return user
 
 
 async def reporter_in(sandbox: Sandbox, lang: str = "en") -> SimUser:

@@ -12,21 +12,11 @@ from db.audit import audit_entries
 from db.members import MemberDraft, create_member
 from db.roles import grants_of, set_grants
 from sandbox import Entry, Sandbox, SimUser, scope_key
-from tests.e2e.helpers import buttons, wait_text
+from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner
 
 COORDINATOR_ONLY = "This is only for coordinators."
 PRIVILEGED_ONLY = "This is only for coordinators and regional leads."
-
-
-async def english_user(sandbox: Sandbox, name: str, user_id: int | None = None) -> SimUser:
-    """A person who has written to the bot and chosen English."""
-    user = sandbox.add_user(first_name=name, language_code="en", user_id=user_id)
-    await user.send("/start")
-    await user.next_bot_message()
-    await user.press("English")
-    await user.next_bot_message()
-    return user
 
 
 async def make_member(
@@ -74,12 +64,12 @@ async def alert(user: SimUser, data: str) -> str:
 async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    coordinator = await started(sandbox, "Gulnara", user_id=COORDINATOR_ID)
     # Her first message let the bot give her the coordinators' command menu.
     assert {"members", "roles", "setresolution", "start"} <= set(
         commands_of(sandbox, coordinator) or []
     )
-    aina = await english_user(sandbox, "Aina")
+    aina = await started(sandbox, "Aina")
     await make_member(bot, aina, "Aina <Test> & Co")
     assert commands_of(sandbox, aina) is None
 
@@ -137,10 +127,10 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
 async def test_coordinator_finds_a_member_by_region_and_makes_her_coordinator(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
-    bermet = await english_user(sandbox, "Bermet")
+    coordinator = await started(sandbox, "Gulnara", user_id=COORDINATOR_ID)
+    bermet = await started(sandbox, "Bermet")
     await make_member(bot, bermet, "Bermet Osmonova", "osh_region")
-    other = await english_user(sandbox, "Other")
+    other = await started(sandbox, "Other")
     await make_member(bot, other, "Someone Else", "bishkek")
 
     await coordinator.send("/roles")
@@ -178,7 +168,7 @@ async def test_coordinator_finds_a_member_by_region_and_makes_her_coordinator(
 async def test_members_are_refused_even_with_forged_buttons(
     sandbox: Sandbox, bot: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    aina = await english_user(sandbox, "Aina")
+    aina = await started(sandbox, "Aina")
     await make_member(bot, aina, "Aina")
     await aina.send("/roles")
     assert (await aina.next_bot_message()).text == COORDINATOR_ONLY
@@ -211,17 +201,17 @@ async def test_members_are_refused_even_with_forged_buttons(
 async def test_lead_sees_only_her_regions_and_cannot_export(
     sandbox: Sandbox, bot: BotRunner, caplog: pytest.LogCaptureFixture
 ) -> None:
-    lead = await english_user(sandbox, "Lead")
+    lead = await started(sandbox, "Lead")
     await make_member(bot, lead, "Lead Kadyrova", "osh_region")
     db = bot.application.db
     await set_grants(
         db, lead.id, coordinator=False, lead_regions=frozenset({"osh_region"}), actor_id=1
     )
-    waiting = await english_user(sandbox, "Waiting")
+    waiting = await started(sandbox, "Waiting")
     await make_member(bot, waiting, "Waiting <b>One</b>", "osh_region", approved=False)
-    far = await english_user(sandbox, "Far")
+    far = await started(sandbox, "Far")
     await make_member(bot, far, "Far Away", "bishkek")
-    far_waiting = await english_user(sandbox, "FarWaiting")
+    far_waiting = await started(sandbox, "FarWaiting")
     await make_member(bot, far_waiting, "Far Waiting", "bishkek", approved=False)
 
     await lead.send("/members")
@@ -257,12 +247,12 @@ async def test_lead_sees_only_her_regions_and_cannot_export(
 
 
 async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunner) -> None:
-    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
-    aigul = await english_user(sandbox, "Aigul")
+    coordinator = await started(sandbox, "Gulnara", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul")
     await make_member(
         bot, aigul, "Айгүл Асанова", "naryn", phone="+996 700 123 456", district="Кочкор"
     )
-    trick = await english_user(sandbox, "Trick")
+    trick = await started(sandbox, "Trick")
     await make_member(bot, trick, "=HYPERLINK(1)", "talas", approved=False, phone=None)
 
     await coordinator.send("/members")
@@ -313,9 +303,9 @@ async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunn
 async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change_herself(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
-    gulnara = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    gulnara = await started(sandbox, "Gulnara", user_id=COORDINATOR_ID)
     await make_member(bot, gulnara, "Gulnara Main", "bishkek")
-    second = await english_user(sandbox, "Second")
+    second = await started(sandbox, "Second")
     await make_member(bot, second, "Second Coordinator", "chuy")
     db = bot.application.db
     await set_grants(db, second.id, coordinator=True, lead_regions=frozenset(), actor_id=1)
@@ -340,7 +330,7 @@ async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change
     ]
 
     # A person who is not an approved member cannot be given a role.
-    pending = await english_user(sandbox, "Pending")
+    pending = await started(sandbox, "Pending")
     await make_member(bot, pending, "Pending Person", "chuy", approved=False)
     answer = await alert(second, f"roles:s:{pending.id}:2")
     assert answer == "Only approved members can be given a role."
@@ -348,9 +338,9 @@ async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change
 
 
 async def test_members_list_pages_forward_and_back(sandbox: Sandbox, bot: BotRunner) -> None:
-    coordinator = await english_user(sandbox, "Gulnara", COORDINATOR_ID)
+    coordinator = await started(sandbox, "Gulnara", user_id=COORDINATOR_ID)
     for n in range(1, 13):
-        person = await english_user(sandbox, f"Person{n}")
+        person = await started(sandbox, f"Person{n}")
         await make_member(bot, person, f"Member {n:02d}", "osh_city")
 
     await coordinator.send("/members")
