@@ -1,20 +1,42 @@
-"""Buttons and names shared by several conversations."""
+"""Buttons and the names of codes (regions, categories, statuses) shared by several handlers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from telegram import InlineKeyboardButton
 
 from bot.i18n import Translator
 from bot.services.community import REGIONS
+from bot.services.reports import CATEGORIES, OCCURRED, STATUSES
+
+
+def _label(t: Translator, table: dict[str, str], code: str | None) -> str:
+    return t.gettext(table[code]) if code in table else (code or "—")
 
 
 def region_name(t: Translator, code: str | None) -> str:
     """A region as the glossary names it, in her language ("—" when not given)."""
-    if code in REGIONS:
-        return t.gettext(REGIONS[code])
-    return code or "—"
+    return _label(t, REGIONS, code)
+
+
+def category_name(t: Translator, code: str | None) -> str:
+    return _label(t, CATEGORIES, code)
+
+
+def status_name(t: Translator, code: str | None) -> str:
+    return _label(t, STATUSES, code)
+
+
+def occurred_name(t: Translator, value: str | None) -> str:
+    """today / yesterday / this week / earlier, or the date she gave (YYYY-MM-DD)."""
+    if value in OCCURRED:
+        return t.gettext(OCCURRED[value])
+    try:
+        return t.format_date(date.fromisoformat(value or ""), "medium")
+    except ValueError:
+        return value or "—"
 
 
 def in_rows(

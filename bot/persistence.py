@@ -12,12 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey
 
-from db.engine import Database
+from db.engine import Database, upsert
 from db.models import ConversationState, PersistedBotData, PersistedChatData, PersistedUserData
 from db.types import utcnow
 
@@ -35,17 +33,6 @@ def _today() -> datetime:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-async def _upsert(session: AsyncSession, model: Any, key: str, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[getattr(model, key)] if key != "*" else list(model.__table__.primary_key),
-        set_={k: v for k, v in values.items() if k not in ("name", "key", "key_enc", key)},
-    )
-    await session.execute(stmt)
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
@@ -132,10 +119,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                     )
                 )
             else:
-                await _upsert(
+                await upsert(
                     session,
                     ConversationState,
-                    "*",
                     {
                         "name": name,
                         "key": tag,
@@ -143,6 +129,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                         "state": state_json,
                         "updated_at": _today(),
                     },
+                    keys=("name", "key"),
                 )
         self._written[(f"conv:{name}", key_json)] = state_json
 
@@ -151,11 +138,11 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         if self._unchanged("user", user_id, dumped, absent="{}"):
             return
         async with self.db.transaction() as session:
-            await _upsert(
+            await upsert(
                 session,
                 PersistedUserData,
-                "user_id",
                 {"user_id": user_id, "data": self._seal(dumped), "updated_at": _today()},
+                keys=("user_id",),
             )
         self._written[("user", user_id)] = dumped
 
@@ -164,11 +151,11 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         if self._unchanged("chat", chat_id, dumped, absent="{}"):
             return
         async with self.db.transaction() as session:
-            await _upsert(
+            await upsert(
                 session,
                 PersistedChatData,
-                "chat_id",
                 {"chat_id": chat_id, "data": self._seal(dumped), "updated_at": _today()},
+                keys=("chat_id",),
             )
         self._written[("chat", chat_id)] = dumped
 
@@ -177,11 +164,11 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         if self._unchanged("bot", 1, dumped, absent="{}"):
             return
         async with self.db.transaction() as session:
-            await _upsert(
+            await upsert(
                 session,
                 PersistedBotData,
-                "id",
                 {"id": 1, "data": self._seal(dumped), "updated_at": _today()},
+                keys=("id",),
             )
         self._written[("bot", 1)] = dumped
 

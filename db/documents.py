@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from db.audit import add_audit
-from db.engine import Database
+from db.engine import Database, upsert
 from db.models import Setting
 from db.types import utcnow
 
@@ -18,14 +16,6 @@ async def get_document(db: Database, key: str) -> str | None:
 
 async def put_document(db: Database, key: str, value: str, *, actor_id: int) -> None:
     async with db.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        now = utcnow()
-        stmt = insert(Setting).values(key=key, value=value, updated_by=actor_id, updated_at=now)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[Setting.key],
-                set_={"value": value, "updated_by": actor_id, "updated_at": now},
-            )
-        )
+        values = {"key": key, "value": value, "updated_by": actor_id, "updated_at": utcnow()}
+        await upsert(session, Setting, values, keys=("key",))
         add_audit(session, "document.replaced", actor_id=actor_id, key=key)

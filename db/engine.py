@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,6 +35,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """INSERT with ON CONFLICT for this session's database (SQLite or PostgreSQL)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def upsert(
+    session: AsyncSession, model: Any, values: dict[str, Any], *, keys: Sequence[str]
+) -> None:
+    """Insert a row, or update the one with the same `keys`."""
+    stmt = insert_for(session)(model).values(**values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[getattr(model, k) for k in keys],
+            set_={k: v for k, v in values.items() if k not in keys},
+        )
+    )
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -255,12 +255,6 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
         )
 
 
-async def get_report_by_ref(db: Database, ref: str) -> ReportInfo | None:
-    async with db.transaction() as session:
-        report_id = await session.scalar(select(Report.id).where(Report.ref == ref))
-    return await get_report(db, report_id) if report_id is not None else None
-
-
 async def reporter_of(db: Database, report_id: int) -> Reporter | None:
     """Who filed it: for relaying messages to her, and for coordinators only when she agreed."""
     async with db.transaction() as session:

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from db.engine import Database
+from db.engine import Database, upsert
 from db.models import FileCache, ResolutionVersion
 from db.types import utcnow
 
@@ -139,14 +138,8 @@ async def cached_file_id(db: Database, key: str) -> str | None:
 
 async def cache_file_id(db: Database, key: str, file_id: str) -> None:
     async with db.transaction() as session:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(FileCache).values(key=key, file_id=file_id, created_at=utcnow())
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[FileCache.key], set_={"file_id": file_id, "created_at": utcnow()}
-            )
-        )
+        values = {"key": key, "file_id": file_id, "created_at": utcnow()}
+        await upsert(session, FileCache, values, keys=("key",))
 
 
 async def forget_file_id(db: Database, key: str) -> None:

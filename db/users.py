@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.engine import Database
+from db.engine import Database, insert_for
 from db.models import User
 from db.types import utcnow
 
@@ -39,11 +37,6 @@ def _info(db: Database, user: User) -> UserInfo:
     )
 
 
-def _insert(session: AsyncSession) -> type[sqlite.Insert] | type[postgresql.Insert]:
-    name = session.get_bind().dialect.name
-    return postgresql.Insert if name == "postgresql" else sqlite.Insert
-
-
 async def record_user(
     db: Database,
     *,
@@ -67,8 +60,7 @@ async def record_user(
         return cached[1], False
     async with db.transaction() as session:
         existed = await session.get(User, user_id) is not None
-        insert = _insert(session)
-        stmt = insert(User).values(
+        stmt = insert_for(session)(User).values(
             id=user_id,
             # Even that she wrote to this bot can endanger someone: names are encrypted too.
             first_name=db.cipher.encrypt(first_name[:256]),

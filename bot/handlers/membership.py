@@ -90,9 +90,6 @@ def _nav_row(t: Translator, back: bool = True) -> list[InlineKeyboardButton]:
     return nav_row(t, "join", back=back)
 
 
-_region_name = region_name
-
-
 def _occupation_name(t: Translator, code: str | None) -> str:
     return t.gettext(OCCUPATIONS[code]) if code in OCCUPATIONS else "—"
 
@@ -246,7 +243,7 @@ def summary_text(t: Translator, draft: dict[str, Any]) -> str:
         [
             t.gettext("<b>Please check your details</b>"),
             t.gettext("Name: {value}").format(value=html.escape(draft.get("name", "—"))),
-            t.gettext("Region: {value}").format(value=_region_name(t, draft.get("region"))),
+            t.gettext("Region: {value}").format(value=region_name(t, draft.get("region"))),
             t.gettext("District, town or village: {value}").format(
                 value=html.escape(draft.get("district") or "—")
             ),
@@ -343,7 +340,7 @@ async def got_region(update: Update, context: BotContext) -> int:
     assert context.match is not None
     code = context.match.group(1)
     _draft(context)["region"] = code
-    await _answered(update, context, _region_name(context.t, code))
+    await _answered(update, context, region_name(context.t, code))
     return await _next(update, context, ASK_REGION)
 
 
@@ -574,7 +571,7 @@ async def ask_approvers(context: BotContext, member: MemberInfo) -> None:
     def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         text = t.gettext("<b>New membership request</b>\n{name} — {region}, {occupation}").format(
             name=html.escape(member.name),
-            region=_region_name(t, member.region),
+            region=region_name(t, member.region),
             occupation=_occupation_name(t, member.occupation),
         )
         buttons = [

@@ -29,13 +29,20 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import Translator
-from bot.keyboards import nav_row, region_name, region_rows
+from bot.keyboards import (
+    category_name,
+    nav_row,
+    occurred_name,
+    region_name,
+    region_rows,
+    status_name,
+)
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, refuse
 from bot.services.community import REGIONS
 from bot.services.help_contacts import Contact, contacts_for, current_directory
-from bot.services.reports import CATEGORIES, MAX_ATTACHMENTS, MAX_FILE_BYTES, OCCURRED, STATUSES
+from bot.services.reports import CATEGORIES, MAX_ATTACHMENTS, MAX_FILE_BYTES
 from bot.services.resolution import utf16_len
 from bot.services.roles import report_viewers
 from db.members import get_member
@@ -98,21 +105,6 @@ async def _say(update: Update, context: BotContext, text: str, markup: Any = Non
 
 def _nav(t: Translator, back: bool = True) -> list[InlineKeyboardButton]:
     return nav_row(t, "rpt", back=back)
-
-
-def _category(t: Translator, code: str | None) -> str:
-    return t.gettext(CATEGORIES[code]) if code in CATEGORIES else "—"
-
-
-_region = region_name
-
-
-def _occurred(t: Translator, value: str | None) -> str:
-    if value in OCCURRED:
-        return t.gettext(OCCURRED[value])
-    if value:
-        return t.format_date(date.fromisoformat(value), "long")
-    return "—"
 
 
 async def _answered(update: Update, answer: str) -> None:
@@ -197,11 +189,11 @@ async def ask_when(update: Update, context: BotContext) -> int:
     t = context.t
     rows = [
         [
-            InlineKeyboardButton(_occurred(t, "today"), callback_data="rpt:when:today"),
-            InlineKeyboardButton(_occurred(t, "yesterday"), callback_data="rpt:when:yesterday"),
+            InlineKeyboardButton(occurred_name(t, "today"), callback_data="rpt:when:today"),
+            InlineKeyboardButton(occurred_name(t, "yesterday"), callback_data="rpt:when:yesterday"),
         ],
         [
-            InlineKeyboardButton(_occurred(t, "week"), callback_data="rpt:when:week"),
+            InlineKeyboardButton(occurred_name(t, "week"), callback_data="rpt:when:week"),
             InlineKeyboardButton("📅 " + t.gettext("A date"), callback_data="rpt:when:date"),
         ],
         _nav(t),
@@ -275,10 +267,10 @@ def summary_text(t: Translator, draft: dict[str, Any]) -> str:
         story = story[:1500] + "…"
     lines = [
         t.gettext("<b>Please check your report</b>"),
-        t.gettext("About: {value}").format(value=_category(t, draft.get("category"))),
-        t.gettext("Region: {value}").format(value=_region(t, draft.get("region"))),
+        t.gettext("About: {value}").format(value=category_name(t, draft.get("category"))),
+        t.gettext("Region: {value}").format(value=region_name(t, draft.get("region"))),
         t.gettext("Place: {value}").format(value=html.escape(draft.get("place") or "—")),
-        t.gettext("When: {value}").format(value=_occurred(t, draft.get("occurred"))),
+        t.gettext("When: {value}").format(value=occurred_name(t, draft.get("occurred"))),
         t.gettext("Someone in immediate danger: {value}").format(
             value=t.gettext("yes") if draft.get("danger") else t.gettext("no")
         ),
@@ -364,7 +356,7 @@ async def got_category(update: Update, context: BotContext) -> int:
     assert context.match is not None
     code = context.match.group(1)
     _draft(context)["category"] = code
-    await _answered(update, _category(context.t, code))
+    await _answered(update, category_name(context.t, code))
     return await _next(update, context, R_CATEGORY)
 
 
@@ -372,7 +364,7 @@ async def got_region(update: Update, context: BotContext) -> int:
     assert context.match is not None
     code = context.match.group(1)
     _draft(context)["region"] = code
-    await _answered(update, _region(context.t, code))
+    await _answered(update, region_name(context.t, code))
     return await _next(update, context, R_REGION)
 
 
@@ -517,7 +509,7 @@ async def got_when(update: Update, context: BotContext) -> int:
         await _answered(update, context.t.gettext("A date"))
         return await ask_date(update, context)
     _draft(context)["occurred"] = choice
-    await _answered(update, _occurred(context.t, choice))
+    await _answered(update, occurred_name(context.t, choice))
     return await _next(update, context, R_WHEN)
 
 
@@ -578,7 +570,9 @@ async def got_danger(update: Update, context: BotContext) -> int:
                     + viewer.gettext(
                         "<b>Immediate danger</b> reported by someone filing a report now: "
                         "{region}, {category}. The report follows when it is sent."
-                    ).format(region=_region(viewer, region), category=_category(viewer, category)),
+                    ).format(
+                        region=region_name(viewer, region), category=category_name(viewer, category)
+                    ),
                     None,
                 )
 
@@ -758,8 +752,8 @@ async def announce(context: BotContext, report: ReportInfo, *, added: bool = Fal
             text = viewer.gettext("New report {ref} ({region}, {category})")
         text = text.format(
             ref=report.ref,
-            region=_region(viewer, report.region),
-            category=_category(viewer, report.category),
+            region=region_name(viewer, report.region),
+            category=category_name(viewer, report.category),
         )
         if report.danger and not added:
             text = "⚠️ " + text + "\n" + viewer.gettext("Someone is in immediate danger.")
@@ -821,7 +815,7 @@ async def my_reports(update: Update, context: BotContext) -> None:
     rows = [
         [
             InlineKeyboardButton(
-                f"{r.ref} · {t.gettext(STATUSES[r.status])}", callback_data=f"my:open:{r.id}"
+                f"{r.ref} · {status_name(t, r.status)}", callback_data=f"my:open:{r.id}"
             )
         ]
         for r in reports[page * MY_PAGE : (page + 1) * MY_PAGE]
@@ -850,9 +844,9 @@ async def _own_report(update: Update, context: BotContext, report_id: int) -> Re
 
 def my_report_text(t: Translator, report: ReportInfo) -> str:
     lines = [
-        f"<b>{report.ref}</b> · {t.gettext(STATUSES[report.status])}",
-        t.gettext("About: {value}").format(value=_category(t, report.category)),
-        t.gettext("Region: {value}").format(value=_region(t, report.region)),
+        f"<b>{report.ref}</b> · {status_name(t, report.status)}",
+        t.gettext("About: {value}").format(value=category_name(t, report.category)),
+        t.gettext("Region: {value}").format(value=region_name(t, report.region)),
         t.gettext("Sent: {value}").format(value=t.format_datetime(report.created_at, "short")),
         "",
         html.escape(report.text[:1500] + ("…" if len(report.text) > 1500 else "")),

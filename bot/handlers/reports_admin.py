@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -36,10 +36,11 @@ from telegram.ext import (
 from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
 from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator, supported
+from bot.keyboards import category_name, occurred_name, region_name, status_name
 from bot.notify import notify_each
 from bot.replies import refuse
 from bot.services.community import REGIONS
-from bot.services.reports import CATEGORIES, OCCURRED, STATUSES, TRANSITIONS
+from bot.services.reports import CATEGORIES, STATUSES, TRANSITIONS
 from bot.services.roles import Roles, all_coordinators, may_see_reports, roles_of
 from db.audit import audit
 from db.reports import (
@@ -152,32 +153,6 @@ class Filters:
 
 
 # -- labels -------------------------------------------------------------------------------
-
-
-def _label(t: Translator, table: dict[str, str], code: str | None) -> str:
-    return t.gettext(table[code]) if code in table else (code or "—")
-
-
-def status_name(t: Translator, code: str) -> str:
-    return _label(t, STATUSES, code)
-
-
-def region_name(t: Translator, code: str) -> str:
-    return _label(t, REGIONS, code)
-
-
-def category_name(t: Translator, code: str) -> str:
-    return _label(t, CATEGORIES, code)
-
-
-def occurred_name(t: Translator, value: str) -> str:
-    """today / yesterday / this week / earlier, or a date she gave (YYYY-MM-DD)."""
-    if value in OCCURRED:
-        return t.gettext(OCCURRED[value])
-    try:
-        return t.format_date(date.fromisoformat(value), "medium")
-    except ValueError:
-        return value
 
 
 def _short_date(t: Translator, value: datetime) -> str:

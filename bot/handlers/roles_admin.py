@@ -116,12 +116,9 @@ def _short(text: str, limit: int = NAME_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_region_name = region_name
-
-
 def _region_names(t: Translator, codes: Iterable[str]) -> str:
     chosen = set(codes)
-    return ", ".join(_region_name(t, c) for c in REGION_CODES if c in chosen)
+    return ", ".join(region_name(t, c) for c in REGION_CODES if c in chosen)
 
 
 def _status_name(t: Translator, status: str) -> str:
@@ -151,9 +148,6 @@ def _roles_text(t: Translator, roles: Roles) -> str:
             )
         )
     return "; ".join(parts) if parts else t.gettext("member, no role")
-
-
-_rows = in_rows
 
 
 def _language_of(user: UserInfo) -> str:
@@ -235,7 +229,7 @@ def _results(
     buttons = [
         [
             InlineKeyboardButton(
-                f"{_short(m.name)} · {_region_name(t, m.region)}",
+                f"{_short(m.name)} · {region_name(t, m.region)}",
                 callback_data=f"roles:m:{m.user_id}",
             )
         ]
@@ -290,10 +284,10 @@ async def pick_region(update: Update, context: BotContext) -> int:
     members = await list_members(context.db, regions=[code])
     if not members:
         prompt, markup = _prompt(t)
-        empty = t.gettext("No members in {region} yet.").format(region=_region_name(t, code))
+        empty = t.gettext("No members in {region} yet.").format(region=region_name(t, code))
         await edit_or_send(update, context, empty + "\n\n" + prompt, markup)
         return SEARCHING
-    heading = "📍 " + t.gettext("Members in {region}").format(region=_region_name(t, code))
+    heading = "📍 " + t.gettext("Members in {region}").format(region=region_name(t, code))
     text, markup = _results(t, members, heading)
     await edit_or_send(update, context, text, markup)
     return SEARCHING if len(members) > MAX_RESULTS else ConversationHandler.END
@@ -352,7 +346,7 @@ def _card(
     member = target.member
     lines = ["👤 <b>" + html.escape(_short(target.name, CARD_NAME_LIMIT)) + "</b>"]
     if member is not None:
-        lines.append(t.gettext("Region: {value}").format(value=_region_name(t, member.region)))
+        lines.append(t.gettext("Region: {value}").format(value=region_name(t, member.region)))
         lines.append(t.gettext("Status: {value}").format(value=_status_name(t, member.status)))
     else:
         lines.append(t.gettext("Not a member of the community."))
@@ -398,12 +392,12 @@ def _lead_picker(t: Translator, target: _Target, mask: int) -> tuple[str, Inline
     uid = target.user_id
     buttons = [
         InlineKeyboardButton(
-            ("☑ " if code in chosen else "☐ ") + _region_name(t, code),
+            ("☑ " if code in chosen else "☐ ") + region_name(t, code),
             callback_data=f"roles:t:{uid}:{mask ^ (1 << i)}",
         )
         for i, code in enumerate(REGION_CODES)
     ]
-    rows = _rows(buttons)
+    rows = in_rows(buttons)
     rows.append(
         [
             InlineKeyboardButton("💾 " + t.gettext("Save"), callback_data=f"roles:s:{uid}:{mask}"),
@@ -644,7 +638,7 @@ async def show_desk(update: Update, context: BotContext) -> None:
     for code in visible:
         lines.append(
             t.gettext(line).format(
-                region=_region_name(t, code),
+                region=region_name(t, code),
                 approved=counts.get((code, "approved"), 0),
                 pending=counts.get((code, "pending"), 0),
             )
@@ -669,11 +663,9 @@ async def show_desk(update: Update, context: BotContext) -> None:
         c for c in visible if counts.get((c, "approved"), 0) + counts.get((c, "pending"), 0)
     ]
     if len(visible) > 1 and with_members:
-        buttons += _rows(
+        buttons += in_rows(
             [
-                InlineKeyboardButton(
-                    "📍 " + _region_name(t, c), callback_data=f"members:list:{c}:0"
-                )
+                InlineKeyboardButton("📍 " + region_name(t, c), callback_data=f"members:list:{c}:0")
                 for c in with_members
             ]
         )
@@ -700,7 +692,7 @@ async def _scope_regions(
 
 def _member_line(t: Translator, number: int, member: MemberInfo, *, pending: bool) -> str:
     name = "<b>" + html.escape(_short(member.name)) + "</b>"
-    details = [_region_name(t, member.region)]
+    details = [region_name(t, member.region)]
     if pending:
         if member.district:
             details.append(html.escape(_short(member.district)))

@@ -88,10 +88,6 @@ def default_directory() -> tuple[Contact, ...]:
     return parse_directory(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 
-def emergency_contacts(directory: tuple[Contact, ...]) -> list[Contact]:
-    return [c for c in directory if c.emergency]
-
-
 def contacts_for(
     directory: tuple[Contact, ...], category: str | None, region: str | None
 ) -> list[Contact]:

@@ -247,10 +247,6 @@ def _fit(blocks: list[str]) -> list[str]:
     return fitted
 
 
-def summary_html(summary: str) -> str:
-    return html.escape(summary)
-
-
 def render_document(resolution: Resolution, label: str | None) -> bytes:
     """The whole text as one HTML file a phone opens in its browser."""
     lang = resolution.lang
