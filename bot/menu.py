@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.keyboards import in_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ def main_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
         InlineKeyboardButton(f"{e.icon} {t.gettext(e.label)}", callback_data=e.callback_data)
         for e in MENU
     ]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+    return InlineKeyboardMarkup(in_rows(buttons))
 
 
 def back_to_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:

@@ -30,7 +30,7 @@ from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.keyboards import nav_row, region_name, region_rows
+from bot.keyboards import in_rows, nav_row, region_name, region_rows
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, replace_buttons
@@ -271,7 +271,7 @@ def _edit_buttons(t: Translator, prefix: str) -> list[list[InlineKeyboardButton]
         InlineKeyboardButton("✏️ " + label, callback_data=f"{prefix}{field}")
         for field, label in labels.items()
     ]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return in_rows(buttons)
 
 
 async def show_summary(update: Update, context: BotContext) -> int:

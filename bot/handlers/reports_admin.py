@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
 from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator, supported
-from bot.keyboards import category_name, occurred_name, region_name, status_name
+from bot.keyboards import category_name, in_rows, occurred_name, region_name, status_name
 from bot.notify import notify_each
 from bot.replies import refuse
 from bot.services.community import REGIONS
@@ -384,7 +384,7 @@ def picker_view(
             )
         ]
     ]
-    rows += [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    rows += in_rows(buttons, per_row)
     rows.append([InlineKeyboardButton("◀ " + t.gettext("Back"), callback_data=f.data())])
     return html.escape(prompt), InlineKeyboardMarkup(rows)
 
@@ -566,7 +566,7 @@ def card_keyboard(
             )
             for target in TRANSITIONS.get(report.status, ())
         ]
-        rows += [moves[i : i + 2] for i in range(0, len(moves), 2)]
+        rows += in_rows(moves)
         rows.append(
             [
                 InlineKeyboardButton(
