@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+from asyncio.subprocess import DEVNULL, PIPE, Process
 from pathlib import Path
 
 from aiohttp import web
@@ -28,24 +29,8 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
-    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=sandbox.url,
-        DATABASE_URL=db_url,
-        DATA_DIR=str(tmp_path / "data"),
-        LOG_LEVEL="DEBUG",
-        PYTHONPATH=str(ROOT),
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    env = bot_env(tmp_path, sandbox.url) | {"DATABASE_URL": db_url, "LOG_LEVEL": "DEBUG"}
+    process = await spawn_bot(env, tmp_path)
     try:
         # Ready once it has registered its commands and started polling.
         await sandbox.wait_for(lambda: any(m == "getUpdates" for m, _ in sandbox.calls), timeout=30)
@@ -83,16 +68,15 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
     assert sandbox.breaches == []
 
 
-async def run_bot_process(env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+async def spawn_bot(env: dict[str, str], cwd: Path, *, log: int | None = PIPE) -> Process:
+    """`python -m bot` in its own process; its log (stderr) piped unless told otherwise."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=cwd, env=env, stdout=DEVNULL, stderr=log
     )
+
+
+async def run_bot_process(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    process = await spawn_bot(env, cwd)
     _stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
@@ -151,17 +135,9 @@ async def test_a_report_half_way_survives_the_process_being_killed(
     """No clean shutdown: what the persistence wrote within its second is what survives."""
     env = bot_env(tmp_path, sandbox.url)
 
-    async def start() -> asyncio.subprocess.Process:
+    async def start() -> Process:
         polls = sum(1 for m, _ in sandbox.calls if m == "getUpdates")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await spawn_bot(env, tmp_path, log=DEVNULL)
         await sandbox.wait_for(
             lambda: sum(1 for m, _ in sandbox.calls if m == "getUpdates") > polls, timeout=30
         )

@@ -61,10 +61,10 @@ async def finish_report(user: SimUser, *, anonymous: bool) -> None:
     await wait_text(user, "Кабарыңыз жөнөтүлдү.")
 
 
-async def file_quick_report(user: SimUser) -> None:
-    """A short report from Osh Region, in Kyrgyz, in which she may be known."""
+async def file_quick_report(user: SimUser, *, anonymous: bool = False) -> None:
+    """A short report from Osh Region, in Kyrgyz (by default one in which she may be known)."""
     await report_until_story(user)
-    await finish_report(user, anonymous=False)
+    await finish_report(user, anonymous=anonymous)
 
 
 async def test_full_report_in_kyrgyz_with_photo_and_document(
@@ -171,8 +171,7 @@ async def test_remove_from_my_phone_deletes_the_report_messages(
 ) -> None:
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     before = len(aigul.transcript())
-    await report_until_story(aigul)
-    await finish_report(aigul, anonymous=True)
+    await file_quick_report(aigul, anonymous=True)
     await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү")
     await wait_text(aigul, "Бул чаттан өчүрүлдү.")
     entries = aigul.transcript()
@@ -191,8 +190,7 @@ async def test_my_reports_add_information_and_no_access_to_others(
         sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, username="coordinator"
     )
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
-    await report_until_story(aigul)
-    await finish_report(aigul, anonymous=True)
+    await file_quick_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await aigul.send("/myreports")
@@ -289,8 +287,7 @@ async def test_anonymous_relay_works_both_ways_without_identities(
         sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID, username="zhyldyz"
     )
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
-    await report_until_story(aigul)
-    await finish_report(aigul, anonymous=True)
+    await file_quick_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await wait_text(coordinator, f"New report {report.ref}")
