@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -35,9 +35,9 @@ from telegram.ext import (
 
 from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
-from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator, supported
+from bot.i18n import Translator
 from bot.keyboards import category_name, in_rows, occurred_name, region_name, status_name
-from bot.notify import notify_each
+from bot.notify import Render, deliver, notify_each
 from bot.replies import refuse
 from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, STATUSES, TRANSITIONS
@@ -60,7 +60,7 @@ from db.reports import (
     set_status,
 )
 from db.types import utcnow
-from db.users import get_user, set_blocked
+from db.users import get_user
 
 log = logging.getLogger(__name__)
 
@@ -667,30 +667,20 @@ async def take_report(update: Update, context: BotContext, m: Match) -> None:
 async def tell_reporter(
     context: BotContext,
     report: ReportInfo,
-    render: Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]],
+    render: Render,
 ) -> bool:
     """A message to whoever filed the report, in her language. Only the bot knows who she is:
     the logs name the report, never her (she may be anonymous)."""
     reporter = await reporter_of(context.db, report.id)
     if reporter is None:
         return False
-    person = await get_user(context.db, reporter.user_id)
-    if person is None or person.blocked:
-        log.info("The reporter of report %s cannot be reached", report.id)
-        return False
-    # Her stored choice of language wins; else the language she filed the report in.
-    lang = supported(person.language) or supported(report.reporter_lang) or DEFAULT_LANGUAGE
-    text, markup = render(get_translator(lang, context.settings.timezone))
-    try:
-        await context.bot.send_message(reporter.user_id, text, reply_markup=markup)
-    except Forbidden:
-        await set_blocked(context.db, reporter.user_id, True)
-        log.info("The reporter of report %s has blocked the bot", report.id)
-        return False
-    except BadRequest as exc:
-        log.warning("Could not reach the reporter of report %s: %s", report.id, exc.message)
-        return False
-    return True
+    return await deliver(
+        context,
+        reporter.user_id,
+        render,
+        fallback_language=report.reporter_lang,
+        who=f"the reporter of report {report.id}",
+    )
 
 
 async def change_status(update: Update, context: BotContext, m: Match) -> None:
