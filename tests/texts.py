@@ -1,0 +1,52 @@
+"""Expected texts, looked up through the catalogs by msgid.
+
+Tests never spell out a translation: they ask for the msgid in her language, so improving a
+translation never breaks a test. What comes back is what she reads on her screen: translated,
+placeholders filled, HTML tags dropped and entities unescaped.
+
+    await wait_text(user, tr("ky", "<b>What is it about?</b>"))
+    await user.press("✔ " + tr("ky", "Done"))
+    await wait_text(user, part("ru", "Added to {ref}. Send more, or tap “Done”."))
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import string
+
+from bot.i18n import load_catalog
+
+TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
+def plain(text: str) -> str:
+    """HTML as it reads on a screen."""
+    return html.unescape(TAG_RE.sub("", text))
+
+
+def tr(lang: str, msgid: str, **values: object) -> str:
+    """`msgid` in `lang`, with `values` filled in, as she reads it."""
+    text = load_catalog(lang).gettext(msgid)
+    if values:
+        text = text.format(**values)
+    return plain(text)
+
+
+def ntr(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
+    """A counted text (`n` fills {count} unless given)."""
+    values.setdefault("count", n)
+    return plain(load_catalog(lang).ngettext(singular, plural, n).format(**values))
+
+
+def part(lang: str, msgid: str) -> str:
+    """The longest piece of `msgid` in `lang` without a placeholder: for waiting on a message
+    whose placeholders a test does not know."""
+    pieces = [
+        literal
+        for literal, _name, _spec, _conv in string.Formatter().parse(
+            load_catalog(lang).gettext(msgid)
+        )
+    ]
+    candidates = [p for piece in pieces for p in plain(piece).split("\n")]
+    return max(candidates, key=len).strip()
