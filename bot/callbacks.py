@@ -32,8 +32,10 @@ class Field:
     convert: Callable[[str], Any] = str
 
 
-# Database ids (up to 12 digits: a forged 20-digit id does not parse), page numbers, codes.
+# Database ids (up to 12 digits: a forged 20-digit id does not parse), Telegram user ids (up to
+# 52 bits: 16 digits), page numbers, codes.
 ID = Field(r"\d{1,12}", int)
+USER = Field(r"\d{1,16}", int)
 PAGE = Field(r"\d{1,4}", int)
 CODE = Field(r"[a-z0-9_]{1,24}")
 # A code, or "-" for "any" (filters), given back as None.

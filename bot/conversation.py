@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from telegram import Update
@@ -20,12 +20,13 @@ from telegram.ext import BaseHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
+from bot.keys import CONVERSATION
 
 log = logging.getLogger(__name__)
 
 Handlers = Sequence[BaseHandler[Update, BotContext, Any]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
-CURRENT = "conversation"  # user_data key: the name of her current conversation
+CURRENT = CONVERSATION  # user_data key: the name of her current conversation
 
 
 def _tracked(name: str, callback: Callback, *, entry: bool) -> Callback:
@@ -37,10 +38,11 @@ def _tracked(name: str, callback: Callback, *, entry: bool) -> Callback:
             return ConversationHandler.END
         result = await callback(update, context)
         if data is not None:
-            if result is not None and result != ConversationHandler.END:
+            if result == ConversationHandler.END:
+                if data.get(CURRENT) == name:
+                    del data[CURRENT]
+            elif result is not None:
                 data[CURRENT] = name
-            elif data.get(CURRENT) == name:
-                del data[CURRENT]
         return result
 
     run.__doc__ = callback.__doc__
@@ -61,7 +63,7 @@ def persistent_conversation(
     name: str,
     *,
     entry_points: Handlers,
-    states: dict[object, Handlers],
+    states: Mapping[object, Handlers],
     fallbacks: Handlers,
     allow_reentry: bool = True,
 ) -> ConversationHandler[BotContext]:

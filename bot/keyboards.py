@@ -30,13 +30,15 @@ def status_name(t: Translator, code: str | None) -> str:
 
 
 def occurred_name(t: Translator, value: str | None) -> str:
-    """today / yesterday / this week / earlier, or the date she gave (YYYY-MM-DD)."""
+    """The day it happened (YYYY-MM-DD), or the days (YYYY-MM-DD/YYYY-MM-DD); words kept by
+    older versions (today, this week…) are shown as such."""
     if value in OCCURRED:
         return t.gettext(OCCURRED[value])
     try:
-        return t.format_date(date.fromisoformat(value or ""), "medium")
+        days = [date.fromisoformat(part) for part in (value or "").split("/")]
     except ValueError:
         return value or "—"
+    return " – ".join(t.format_date(day) for day in days)
 
 
 def in_rows(

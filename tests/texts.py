@@ -14,8 +14,11 @@ from __future__ import annotations
 import html
 import re
 import string
+from functools import cache
 
-from bot.i18n import load_catalog
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, load_catalog
 
 TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 
@@ -26,17 +29,22 @@ def plain(text: str) -> str:
 
 
 def tr(lang: str, msgid: str, **values: object) -> str:
-    """`msgid` in `lang`, with `values` filled in, as she reads it."""
+    """`msgid` in `lang`, with `values` filled in (escaped, as the bot does), as she reads it."""
     text = load_catalog(lang).gettext(msgid)
     if values:
-        text = text.format(**values)
+        text = text.format(**{k: _escaped(v) for k, v in values.items()})
     return plain(text)
+
+
+def _escaped(value: object) -> object:
+    return html.escape(value, quote=False) if isinstance(value, str) else value
 
 
 def ntr(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
     """A counted text (`n` fills {count} unless given)."""
     values.setdefault("count", n)
-    return plain(load_catalog(lang).ngettext(singular, plural, n).format(**values))
+    text = load_catalog(lang).ngettext(singular, plural, n)
+    return plain(text.format(**{k: _escaped(v) for k, v in values.items()}))
 
 
 def part(lang: str, msgid: str) -> str:
@@ -50,3 +58,20 @@ def part(lang: str, msgid: str) -> str:
     ]
     candidates = [p for piece in pieces for p in plain(piece).split("\n")]
     return max(candidates, key=len).strip()
+
+
+@cache
+def _msgids() -> tuple[str, ...]:
+    with (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as fp:
+        catalog = read_po(fp)
+    return tuple(m.id for m in catalog if isinstance(m.id, str) and m.id)
+
+
+def head(lang: str, start: str) -> str:
+    """The first line, as she reads it, of the one message whose msgid begins with `start`:
+    for waiting on long messages without spelling them out."""
+    found = [msgid for msgid in _msgids() if msgid.startswith(start)]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} msgids begin with {start!r}")
+    first = plain(load_catalog(lang).gettext(found[0])).split("\n")[0]
+    return max(first.split("{"), key=len).split("}")[-1].strip() if "{" in first else first

@@ -170,12 +170,12 @@ async def test_a_report_half_way_survives_the_process_being_killed(
                             )
                         )
                     )
-                if states == ["31"]:
+                if states == ['"region"']:
                     break
                 await asyncio.sleep(0.05)
         finally:
             await database.dispose()
-        assert states == ["31"]
+        assert states == ['"region"']
     finally:
         first.kill()
         await first.wait()

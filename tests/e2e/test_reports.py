@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.i18n import get_translator
 from db.members import MemberDraft, create_member
 from db.reports import (
     ReportDraft,
@@ -25,40 +26,58 @@ from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+from tests.texts import head, ntr, part, tr
 
 STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
 PDF = b"%PDF-1.4 medical certificate " * 50
+ABOUT_Q = "<b>What is it about?</b>"
+WHERE_Q = "<b>Where did it happen?</b>"
+PLACE_Q = "<b>The place</b> (optional)"
+STORY_Q = "<b>What happened?</b>"
+WHEN_Q = "<b>When did it happen?</b>"
+DANGER_Q = "<b>Is anyone in immediate danger right now?</b>"
+CONTACT_Q = "<b>How may the coordinators contact you?</b>"
+SUMMARY = "<b>Please check your report</b>"
+SENT = "✅ <b>Your report has been sent.</b>"
+ADDED = "Added. Send more, or tap “Done”."
+ADD_PROMPT = "Write what you want to add to {ref}, or send files."
+MY_REPORTS = "<b>Your reports</b>"
 
 
-async def report_until_story(user: SimUser) -> None:
+def ky(msgid: str, **values: object) -> str:
+    return tr("ky", msgid, **values)
+
+
+async def report_until_story(user: SimUser, lang: str = "ky") -> None:
+    """/report: torture, Osh Region, a place, the story; she is asked for more or Done."""
     await user.send("/report")
-    await wait_text(user, "Кабар эмне жөнүндө?")
-    await user.press("Кыйноо же катаал мамиле")
-    await wait_text(user, "Бул кайда болду?")
-    await user.press("Ош облусу")
-    await wait_text(user, "Жери")
+    await wait_text(user, tr(lang, ABOUT_Q))
+    await user.press(tr(lang, "Torture or ill-treatment"))
+    await wait_text(user, tr(lang, WHERE_Q))
+    await user.press(tr(lang, "Osh Region"))
+    await wait_text(user, head(lang, PLACE_Q))
     await user.send("Кара-Суу, милиция бөлүмү")
-    await wait_text(user, "Эмне болду?")
+    await wait_text(user, head(lang, STORY_Q))
     await user.send(STORY)
-    await wait_text(user, "Кошулду.")
+    await wait_text(user, tr(lang, ADDED))
 
 
-async def finish_report(user: SimUser, *, anonymous: bool) -> None:
+async def finish_report(user: SimUser, *, anonymous: bool, lang: str = "ky") -> None:
     """From "Done" after the story to the sent report: today, nobody in danger."""
-    await user.press("✔ Даяр")
-    await wait_text(user, "Бул качан болду?")
-    await user.press("Бүгүн")
-    await wait_text(user, "коркунуч")
-    await user.press("Жок")
-    await wait_text(user, "кантип байланыша алат?")
+    await user.press("✔ " + tr(lang, "Done"))
+    await wait_text(user, head(lang, WHEN_Q))
+    await user.press(tr(lang, "Today"))
+    await wait_text(user, tr(lang, DANGER_Q))
+    await user.press(tr(lang, "No"))
+    await wait_text(user, head(lang, CONTACT_Q))
     if anonymous:
-        await user.press("🕶 Мени анонимдүү калтыруу")
+        await user.press("🕶 " + tr(lang, "Keep me anonymous"))
     else:
-        await user.press("👤 Координаторлор менин ким экенимди көрө алат")
-    await wait_text(user, "кабарыңызды текшериңиз")
-    await user.press("📨 Кабарды жөнөтүү")
-    await wait_text(user, "Кабарыңыз жөнөтүлдү.")
+        await user.press("👤 " + tr(lang, "Coordinators may see who I am"))
+    await wait_text(user, tr(lang, SUMMARY))
+    await user.press("📨 " + tr(lang, "Send the report"))
+    await wait_text(user, head(lang, SENT))
 
 
 async def file_quick_report(user: SimUser, *, anonymous: bool = False) -> None:
@@ -76,22 +95,31 @@ async def test_full_report_in_kyrgyz_with_photo_and_document(
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.send_photo(PHOTO, caption="Жарааттар")
-    await wait_text(aigul, "1-файлы кошулду")
+    await wait_text(
+        aigul,
+        ky("File {number} of at most {max} added. Send more, or tap “Done”.", number=1, max=10),
+    )
     await aigul.send_document(PDF, file_name="справка.pdf", mime_type="application/pdf")
-    await wait_text(aigul, "2-файлы кошулду")
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("Кечээ")
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
-    await aigul.press("Жок")
-    await wait_text(aigul, "Координаторлор сиз менен кантип байланыша алат?")
-    await aigul.press("🕶 Мени анонимдүү калтыруу")
-    summary = await wait_text(aigul, "Сураныч, кабарыңызды текшериңиз")
-    assert "2 файл тиркелди" in summary.text and STORY in summary.text
-    await aigul.press("📨 Кабарды жөнөтүү")
-    done = await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
-    assert "Кайрылуунун номери: R-" in done.text
-    assert "115 — Акыйкатчынын" in done.text and "112 — Бирдиктүү" in done.text
+    await wait_text(
+        aigul,
+        ky("File {number} of at most {max} added. Send more, or tap “Done”.", number=2, max=10),
+    )
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, head("ky", WHEN_Q))
+    await aigul.press(ky("Yesterday"))
+    await wait_text(aigul, ky(DANGER_Q))
+    await aigul.press(ky("No"))
+    await wait_text(aigul, head("ky", CONTACT_Q))
+    await aigul.press("🕶 " + ky("Keep me anonymous"))
+    summary = await wait_text(aigul, ky(SUMMARY))
+    assert (
+        ntr("ky", "{count} file attached", "{count} files attached", 2) in summary.text
+        and STORY in summary.text
+    )
+    await aigul.press("📨 " + ky("Send the report"))
+    done = await wait_text(aigul, head("ky", SENT))
+    assert (await reports_of(bot.application.db, aigul.id))[0].ref in done.text
+    assert "📞 115 — " in done.text and "📞 112 — " in done.text
     assert "+996 312 383 330" in done.text
 
     await bot.settle()
@@ -103,7 +131,12 @@ async def test_full_report_in_kyrgyz_with_photo_and_document(
 
     (mine,) = await reports_of(bot.application.db, aigul.id)
     report = await get_report(bot.application.db, mine.id)
-    assert report is not None and report.anonymous and report.occurred == "yesterday"
+    assert (
+        report is not None
+        and report.anonymous
+        and report.occurred
+        == (datetime.now(ZoneInfo("Asia/Bishkek")).date() - timedelta(days=1)).isoformat()
+    )
     assert report.text.startswith(STORY) and "Жарааттар" in report.text
     assert report.place == "Кара-Суу, милиция бөлүмү"
     digests = sorted(a.sha256 for a in report.attachments)
@@ -126,16 +159,17 @@ async def test_danger_shows_help_and_alerts_coordinators_at_once(
     )
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("Бүгүн")
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
-    await aigul.press("⚠️ Ооба, бирөө коркунучта")
-    help_lines = await wait_text(aigul, "Эгер азыр бирөө коркунучта болсо, чалыңыз:")
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, head("ky", WHEN_Q))
+    await aigul.press(ky("Today"))
+    await wait_text(aigul, ky(DANGER_Q))
+    await aigul.press("⚠️ " + ky("Yes, someone is in danger"))
+    help_lines = await wait_text(aigul, ky("<b>If someone is in danger now, call:</b>"))
     for number in ("112", "102", "103"):
         assert f"📞 {number}" in help_lines.text
-    alert = await wait_text(coordinator, "Непосредственная опасность")
-    assert "Ошская область" in alert.text and "Пытки или жестокое обращение" in alert.text
+    alert = await wait_text(coordinator, tr("ru", "Immediate danger"))
+    assert tr("ru", "Osh Region") in alert.text
+    assert tr("ru", "Torture or ill-treatment") in alert.text
     assert STORY not in alert.text
     # Nothing has been sent yet: the report follows.
     assert await reports_of(bot.application.db, aigul.id) == []
@@ -148,22 +182,26 @@ async def test_restart_in_the_middle_of_a_report_loses_nothing(
     await report_until_story(aigul)
     await bot.restart()
     await aigul.send("Дагы бир нерсе: бул кечээ кечинде болду.")
-    await wait_text(aigul, "Кошулду.")
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Бул качан болду?")
-    await aigul.press("📅 Күнүн көрсөтүү")
-    await wait_text(aigul, "күн.ай.жыл")
-    await aigul.send("31.02.2026")
-    await wait_text(aigul, "21.11.2026 түрүндө")
+    await wait_text(aigul, ky(ADDED))
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, head("ky", WHEN_Q))
+    await aigul.send("31.02.2026")  # no such day
+    await wait_text(aigul, ky("Please type a date like 21.11.2026, or tap a button."))
+    tomorrow = datetime.now(ZoneInfo("Asia/Bishkek")).date() + timedelta(days=1)
+    await aigul.send(tomorrow.strftime("%d.%m.%Y"))
+    await wait_text(aigul, ky("Please type a date that is not in the future."))
     yesterday = datetime.now(ZoneInfo("Asia/Bishkek")).date() - timedelta(days=1)
     await aigul.send(yesterday.strftime("%d.%m.%Y"))
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
-    await aigul.press("Жок")
-    await wait_text(aigul, "кантип байланыша алат?")
-    await aigul.press("👤 Координаторлор менин ким экенимди көрө алат")
-    summary = await wait_text(aigul, "кабарыңызды текшериңиз")
+    await wait_text(aigul, ky(DANGER_Q))
+    await aigul.press(ky("No"))
+    await wait_text(aigul, head("ky", CONTACT_Q))
+    await aigul.press("👤 " + ky("Coordinators may see who I am"))
+    summary = await wait_text(aigul, ky(SUMMARY))
     assert STORY in summary.text and "Дагы бир нерсе" in summary.text
-    assert "Кара-Суу" in summary.text and "Ош облусу" in summary.text
+    assert "Кара-Суу" in summary.text and ky("Osh Region") in summary.text
+    assert ky(
+        "When: {value}", value=get_translator("ky", "Asia/Bishkek").format_date(yesterday)
+    ) in (summary.text)
 
 
 async def test_remove_from_my_phone_deletes_the_report_messages(
@@ -172,8 +210,8 @@ async def test_remove_from_my_phone_deletes_the_report_messages(
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     before = len(aigul.transcript())
     await file_quick_report(aigul, anonymous=True)
-    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү")
-    await wait_text(aigul, "Бул чаттан өчүрүлдү.")
+    await aigul.press("🧹 " + ky("Remove this report from my phone"))
+    await wait_text(aigul, ky("Removed from this chat. /myreports still shows your reports."))
     entries = aigul.transcript()
     report_part = entries[before:-1]
     assert report_part and all(e.deleted for e in report_part), aigul.transcript_text()
@@ -194,17 +232,17 @@ async def test_my_reports_add_information_and_no_access_to_others(
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await aigul.send("/myreports")
-    listing = await wait_text(aigul, "Сиздин кабарларыңыз")
-    assert buttons(listing) == [f"{report.ref} · жаңы"]
-    await aigul.press(f"{report.ref} · жаңы")
-    card = await wait_text(aigul, "Темасы: Кыйноо же катаал мамиле")
+    listing = await wait_text(aigul, ky(MY_REPORTS))
+    assert buttons(listing) == [f"{report.ref} · {ky('new')}"]
+    await aigul.press(f"{report.ref} · {ky('new')}")
+    card = await wait_text(aigul, ky("About: {value}", value=ky("Torture or ill-treatment")))
     assert STORY in card.text
-    await aigul.press("➕ Толуктоо")
-    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await aigul.press("➕ " + ky("Add information"))
+    await wait_text(aigul, head("ky", ADD_PROMPT))
     await aigul.send("Күбөнүн аты Бакыт.")
-    await wait_text(aigul, f"{report.ref} кабарына кошулду")
-    await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await wait_text(aigul, ky("Added to {ref}. Send more, or tap “Done”.", ref=report.ref))
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, ky(MY_REPORTS))
     full = await get_report(bot.application.db, report.id)
     assert full is not None and [m.text for m in full.thread] == ["Күбөнүн аты Бакыт."]
     await bot.settle()
@@ -276,8 +314,8 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
     assert done is not None and "+996 555 000 111 — Ош кризистик борбору" in done.text
 
     await aigul.send("/setcontacts")
-    refusal = await wait_text(aigul, "Бул координаторлор үчүн гана.")
-    assert refusal.text == "Бул координаторлор үчүн гана." and refusal.kind == "text"
+    refusal = await wait_text(aigul, ky("This is only for coordinators."))
+    assert refusal.text == ky("This is only for coordinators.") and refusal.kind == "text"
 
 
 async def test_anonymous_relay_works_both_ways_without_identities(
@@ -300,14 +338,14 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     await wait_text(coordinator, "Sent.")
 
     relayed = await wait_text(
-        aigul, f"Сиздин {report.ref} кабарыңыз боюнча координаторлордун жообу"
+        aigul, ky("Reply from the coordinators about your report {ref}:", ref=report.ref)
     )
     assert "Can we call you tomorrow?" in relayed.text
-    await aigul.press("↩️ Жооп берүү")
-    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await aigul.press("↩️ " + ky("Answer"))
+    await wait_text(aigul, head("ky", ADD_PROMPT))
     await aigul.send("Ооба, саат 10до.")
-    await wait_text(aigul, f"{report.ref} кабарына кошулду")
-    await aigul.press("✔ Даяр")
+    await wait_text(aigul, ky("Added to {ref}. Send more, or tap “Done”.", ref=report.ref))
+    await aigul.press("✔ " + ky("Done"))
 
     await wait_text(coordinator, f"New information on report {report.ref}")
     await coordinator.press("📂 Open")
@@ -329,14 +367,16 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
     for status in ("in_review", "resolved"):
         assert await set_status(db, report.id, status, actor_id=COORDINATOR_ID) is not None
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
-    await aigul.press(f"{report.ref} · чечилди")
-    card = await wait_text(aigul, "Темасы:")
-    assert "➕ Толуктоо" not in buttons(card)
+    await wait_text(aigul, ky(MY_REPORTS))
+    await aigul.press(f"{report.ref} · {ky('resolved')}")
+    card = await wait_text(aigul, part("ky", "About: {value}"))
+    assert "➕ " + ky("Add information") not in buttons(card)
     refused = await aigul.callback_answer(await aigul.forge_press(f"my:add:{report.id}"))
-    assert refused["text"].startswith("Бул кабар жабылган.")
+    assert refused["text"] == ky(
+        "This report is closed. To tell the coordinators something new, send /report."
+    )
     await aigul.callback_answer(await aigul.forge_press(f"my:answer:{report.id}"))
-    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await wait_text(aigul, head("ky", ADD_PROMPT))
 
 
 async def test_each_report_is_removed_from_the_phone_on_its_own(
@@ -347,8 +387,10 @@ async def test_each_report_is_removed_from_the_phone_on_its_own(
     first_done = aigul.last_bot_message()
     assert first_done is not None
     await file_quick_report(aigul)
-    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү", message_id=first_done.message_id)
-    await wait_text(aigul, "Бул чаттан өчүрүлдү.")
+    await aigul.press(
+        "🧹 " + ky("Remove this report from my phone"), message_id=first_done.message_id
+    )
+    await wait_text(aigul, ky("Removed from this chat. /myreports still shows your reports."))
     stories = [e for e in aigul.transcript() if e.text == STORY]
     assert len(stories) == 2
     assert stories[0].deleted and not stories[1].deleted  # only the first report went
@@ -360,8 +402,8 @@ async def test_an_unsent_report_is_resumed_not_thrown_away(
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.send("/report")
-    await wait_text(aigul, "Сизде жөнөтүлө элек кабар бар")
-    await wait_text(aigul, "Эмне болду?")
+    await wait_text(aigul, head("ky", "You have a draft you have not finished."))
+    await wait_text(aigul, head("ky", STORY_Q))
     await finish_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
     full = await get_report(bot.application.db, report.id)
@@ -383,9 +425,9 @@ async def test_long_threads_show_the_newest_replies_within_limits(
             text=f"Reply {n} <about> Tom & Jerry " + "x" * 500,
         )
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
-    await aigul.press(f"{report.ref} · жаңы")
-    card = await wait_text(aigul, "Темасы:")
+    await wait_text(aigul, ky(MY_REPORTS))
+    await aigul.press(f"{report.ref} · {ky('new')}")
+    card = await wait_text(aigul, part("ky", "About: {value}"))
     assert "Reply 11 <about> Tom & Jerry" in card.text  # the newest, shown literally
     assert "Reply 0 " not in card.text
     # (the bot fixture asserts that Telegram refused nothing: length and HTML are valid)
@@ -396,16 +438,16 @@ async def test_adding_ends_by_itself_after_a_long_pause(sandbox: Sandbox, bot: B
     await file_quick_report(aigul)
     (report,) = await reports_of(bot.application.db, aigul.id)
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
-    await aigul.press(f"{report.ref} · жаңы")
-    await wait_text(aigul, "Темасы:")
-    await aigul.press("➕ Толуктоо")
-    await wait_text(aigul, "эмне кошкуңуз келгенин жазыңыз")
+    await wait_text(aigul, ky(MY_REPORTS))
+    await aigul.press(f"{report.ref} · {ky('new')}")
+    await wait_text(aigul, part("ky", "About: {value}"))
+    await aigul.press("➕ " + ky("Add information"))
+    await wait_text(aigul, head("ky", ADD_PROMPT))
     await bot.settle()
     # Her last addition was long ago (the clock moved on): her next text is not for the report.
     bot.application.user_data[aigul.id]["report_adding_since"] = 0
     await aigul.send("салам")
-    await wait_text(aigul, "Кечиресиз, бул билдирүүнү түшүнгөн жокмун.")
+    await wait_text(aigul, ky("Sorry, I did not understand that. Please use the buttons below."))
     full = await get_report(bot.application.db, report.id)
     assert full is not None and full.thread == ()
 
@@ -449,15 +491,15 @@ async def test_several_people_report_at_once_and_nothing_mixes(
 
     async def report(user: SimUser, n: int) -> None:
         await user.send("/report")
-        await wait_text(user, "Кабар эмне жөнүндө?")
-        await user.press("Коррупция")
-        await wait_text(user, "Бул кайда болду?")
-        await user.press("Нарын облусу")
-        await wait_text(user, "Жери")
-        await user.press("⏭ Өткөрүп жиберүү")
-        await wait_text(user, "Эмне болду?")
+        await wait_text(user, ky(ABOUT_Q))
+        await user.press(ky("Corruption"))
+        await wait_text(user, ky(WHERE_Q))
+        await user.press(ky("Naryn Region"))
+        await wait_text(user, head("ky", PLACE_Q))
+        await user.press("⏭ " + ky("Skip"))
+        await wait_text(user, head("ky", STORY_Q))
         await user.send(f"Story number {n}: a bribe was demanded at office {n}.")
-        await wait_text(user, "Кошулду.")
+        await wait_text(user, ky(ADDED))
         await finish_report(user, anonymous=n % 2 == 0)
 
     await asyncio.gather(*(report(user, n) for n, user in enumerate(people)))
@@ -486,7 +528,7 @@ async def test_my_reports_come_in_pages(sandbox: Sandbox, bot: BotRunner) -> Non
             files_dir=bot.settings.data_dir,
         )
     await aigul.send("/myreports")
-    first = await wait_text(aigul, "Сиздин кабарларыңыз")
+    first = await wait_text(aigul, ky(MY_REPORTS))
     assert len(buttons(first)) == 11 and buttons(first)[-1] == "▶"  # 10 reports and ▶
     await aigul.press("▶")
     await aigul.wait_for(lambda u: buttons(u.last_bot_message())[-1] == "◀")

@@ -1,0 +1,261 @@
+"""Her profile (/profile): what is kept, changing it one question at a time, which events and
+announcements she hears of; and leaving the community (/leave), which erases her details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import Callback, choice
+from bot.context import BotContext
+from bot.forms import Form, Turn
+from bot.handlers.membership.steps import PROFILE_STEPS, details_lines
+from bot.handlers.roles_admin import refresh_commands
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.keyboards import in_rows
+from bot.menu import main_menu_keyboard, main_menu_text
+from bot.replies import edit_or_send
+from bot.services.community import NOTIFY_EVENTS
+from db.members import MemberInfo, erase_member, get_member, update_member
+from db.roles import grants_of, set_grants
+
+EDIT = Callback("prof:edit", choice(step.name for step in PROFILE_STEPS))
+EVENTS = Callback("prof:events")
+ANNOUNCEMENTS = Callback("prof:ann")
+LEAVE = Callback("leave", choice(["ask", "yes", "no"]))
+JOIN_START = "join:start"
+LANGUAGE_MENU = "menu:language"
+
+
+def profile_text(t: Translator, member: MemberInfo) -> str:
+    events = {
+        "region": t.gettext("events in my region"),
+        "all": t.gettext("events in all regions"),
+        "none": t.gettext("no events"),
+    }[member.notify_events]
+    status = (
+        t.gettext("member") if member.status == "approved" else t.gettext("waiting for approval")
+    )
+    values = {
+        "name": member.name,
+        "region": member.region,
+        "district": member.district,
+        "occupation": member.occupation,
+        "interests": list(member.interests),
+        "phone": member.phone,
+    }
+    return "\n".join(
+        [
+            t.gettext("<b>Your profile</b>"),
+            t.gettext("Status: {value}").format(value=status),
+            *details_lines(t, values),
+            "",
+            t.gettext("Notify me about: {value}").format(value=events),
+            t.gettext("Announcements: {value}").format(
+                value=t.gettext("on") if member.notify_announcements else t.gettext("off")
+            ),
+            t.gettext("Language: {language}").format(language=LANGUAGE_NAMES[t.lang]),
+        ]
+    )
+
+
+def profile_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    rows = in_rows(
+        [
+            InlineKeyboardButton("✏️ " + t.gettext(step.label or ""), callback_data=EDIT(step.name))
+            for step in PROFILE_STEPS
+        ]
+    )
+    rows += [
+        [InlineKeyboardButton("🔔 " + t.gettext("Events to notify"), callback_data=EVENTS())],
+        [
+            InlineKeyboardButton(
+                "📣 " + t.gettext("Announcements on/off"), callback_data=ANNOUNCEMENTS()
+            )
+        ],
+        [InlineKeyboardButton("🌐 " + t.gettext("Language"), callback_data=LANGUAGE_MENU)],
+        [
+            InlineKeyboardButton(
+                "🚪 " + t.gettext("Leave the community"), callback_data=LEAVE("ask")
+            )
+        ],
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_profile(update: Update, context: BotContext) -> None:
+    """/profile: what we keep about her, and buttons to change it."""
+    assert update.effective_user
+    t = context.t
+    member = await get_member(context.db, update.effective_user.id)
+    if member is None:
+        await edit_or_send(
+            update,
+            context,
+            t.gettext("You are not a member of the community yet."),
+            InlineKeyboardMarkup(
+                [[InlineKeyboardButton("🤝 " + t.gettext("Join"), callback_data=JOIN_START)]]
+            ),
+        )
+        return
+    await edit_or_send(update, context, profile_text(t, member), profile_keyboard(t))
+
+
+# -- changing one answer: a one-question form on the questions of /join ------------------------
+
+
+async def is_member(turn: Turn) -> bool:
+    if await get_member(turn.context.db, turn.user_id) is not None:
+        return True
+    await show_profile(turn.update, turn.context)
+    return False
+
+
+async def prefill(turn: Turn) -> None:
+    member = await get_member(turn.context.db, turn.user_id)
+    assert member is not None
+    turn.draft["interests"] = list(member.interests)
+
+
+async def save_field(turn: Turn) -> bool:
+    """The answer is saved at once; she sees her profile again."""
+    draft, db, user_id = turn.draft, turn.context.db, turn.user_id
+    field = draft["_at"]
+    if field == "district":
+        await update_member(db, user_id, district=draft.get("district"), clear_district=True)
+    elif field == "phone":
+        await update_member(db, user_id, phone=draft.get("phone"), clear_phone=True)
+    elif field == "interests":
+        await update_member(db, user_id, interests=tuple(draft["interests"]))
+    else:
+        await update_member(db, user_id, **{field: draft[field]})
+    member = await get_member(db, user_id)
+    assert member is not None
+    t = turn.t
+    await turn.say(t.gettext("Saved."))
+    await turn.say(profile_text(t, member), profile_keyboard(t))
+    return True
+
+
+async def back_to_profile(turn: Turn) -> None:
+    member = await get_member(turn.context.db, turn.user_id)
+    t = turn.t
+    if member is not None:
+        await turn.say(profile_text(t, member), profile_keyboard(t))
+
+
+PROFILE = Form(
+    "profile",
+    "p",
+    PROFILE_STEPS,
+    command=None,
+    submit=save_field,
+    before=is_member,
+    prefill=prefill,
+    single=True,
+    leave=back_to_profile,
+)
+
+
+async def edit_field(update: Update, context: BotContext) -> object:
+    """✏️ in the profile: that one question, saved at once."""
+    (field,) = EDIT.values(context.match)
+    return await PROFILE.start(update, context, at=field)
+
+
+# -- notifications ------------------------------------------------------------------------------
+
+
+async def cycle_events(update: Update, context: BotContext) -> None:
+    """🔔: events in my region → in all regions → none."""
+    assert update.effective_user
+    member = await get_member(context.db, update.effective_user.id)
+    if member is not None:
+        following = NOTIFY_EVENTS[(NOTIFY_EVENTS.index(member.notify_events) + 1) % 3]
+        await update_member(context.db, member.user_id, notify_events=following)
+    await show_profile(update, context)
+
+
+async def toggle_announcements(update: Update, context: BotContext) -> None:
+    assert update.effective_user
+    member = await get_member(context.db, update.effective_user.id)
+    if member is not None:
+        await update_member(
+            context.db, member.user_id, notify_announcements=not member.notify_announcements
+        )
+    await show_profile(update, context)
+
+
+# -- leaving ------------------------------------------------------------------------------------
+
+
+async def ask_leave(update: Update, context: BotContext) -> None:
+    """/leave: confirm before erasing."""
+    assert update.effective_user
+    t = context.t
+    if await get_member(context.db, update.effective_user.id) is None:
+        await edit_or_send(
+            update, context, t.gettext("You are not a member of the community."), None
+        )
+        return
+    await edit_or_send(
+        update,
+        context,
+        t.gettext(
+            "Leave the community? Your name, phone, district and interests will be erased now, "
+            "and your membership ends. Incident reports you sent are not affected."
+        ),
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        "🗑 " + t.gettext("Yes, erase my data"), callback_data=LEAVE("yes")
+                    )
+                ],
+                [InlineKeyboardButton(t.gettext("No, stay"), callback_data=LEAVE("no"))],
+            ]
+        ),
+    )
+
+
+async def confirm_leave(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user
+    (answer,) = LEAVE.values(context.match)
+    if answer == "ask":
+        await ask_leave(update, context)
+        return
+    t = context.t
+    user_id = update.effective_user.id
+    if answer == "no":
+        await edit_or_send(update, context, main_menu_text(t), main_menu_keyboard(t))
+        return
+    erased = await erase_member(context.db, user_id, actor_id=user_id)
+    coordinator, regions = await grants_of(context.db, user_id)
+    if coordinator or regions:
+        await set_grants(
+            context.db, user_id, coordinator=False, lead_regions=frozenset(), actor_id=user_id
+        )
+        await refresh_commands(context.application, user_id)  # back to the public menu
+    for form_name in ("join", PROFILE.name):
+        if context.user_data is not None:
+            context.user_data.pop(form_name, None)
+    text = (
+        t.gettext("Your data has been erased. You can join again at any time with /join.")
+        if erased
+        else t.gettext("You are not a member of the community.")
+    )
+    await edit_or_send(update, context, text, None)
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        *PROFILE.handlers(entries=[CallbackQueryHandler(edit_field, pattern=EDIT.pattern)]),
+        CommandHandler("profile", show_profile),
+        CallbackQueryHandler(cycle_events, pattern=EVENTS.pattern),
+        CallbackQueryHandler(toggle_announcements, pattern=ANNOUNCEMENTS.pattern),
+        CommandHandler("leave", ask_leave),
+        CallbackQueryHandler(confirm_leave, pattern=LEAVE.pattern),
+    ]

@@ -1,0 +1,307 @@
+"""Filing an incident report (/report): the form, the danger path, sending, and removing the
+report's messages from her phone.
+
+Anyone who started the bot can report; membership is not required. Everything she enters is
+kept (encrypted) in the draft while she answers, so a restart loses nothing. Notices to
+coordinators never contain the report's text.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.callbacks import ID, Callback
+from bot.context import BotContext
+from bot.forms import Form, Incoming, Input, Step, Turn
+from bot.handlers.reports.steps import (
+    CATEGORY,
+    CONTACT,
+    PLACE,
+    REGION,
+    STORY,
+    WHAT,
+    WHEN,
+    _yes_no,
+    danger_options,
+    summary_text,
+)
+from bot.i18n import N_, Translator
+from bot.keyboards import category_name, region_name
+from bot.keys import REPORT_DRAFT, REPORT_WIPE
+from bot.notify import notify_each
+from bot.replies import replace_buttons
+from bot.services.help_contacts import Contact, contacts_for, current_directory
+from bot.services.roles import report_viewers
+from db.members import get_member
+from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report
+
+log = logging.getLogger(__name__)
+
+START_PATTERN = r"^rpt:start$"
+WIPE = Callback("rpt:wipe", ID)
+OPEN_REPORT = Callback("rep:open", ID)
+
+
+def format_contacts(contacts: list[Contact], lang: str) -> str:
+    return "\n".join(
+        f"📞 <b>{html.escape(c.number)}</b> — {html.escape(c.names[lang])}" for c in contacts
+    )
+
+
+# -- the danger path -------------------------------------------------------------------------
+
+
+async def accept_danger(turn: Turn, incoming: Incoming) -> bool:
+    """Someone in danger: help lines at once, and the coordinators alerted at once."""
+    draft, t = turn.draft, turn.t
+    danger = incoming.value == "yes"
+    draft["danger"] = danger
+    if not danger:
+        return True
+    directory = await current_directory(turn.context.db)
+    contacts = contacts_for(directory, draft.get("category"), draft.get("region"))
+    await turn.say(
+        "⚠️ "
+        + t.gettext("<b>If someone is in danger now, call:</b>")
+        + "\n"
+        + format_contacts(contacts, t.lang)
+        + "\n\n"
+        + t.gettext(
+            "The coordinators have been alerted right now. Please finish the report so "
+            "they know what happened."
+        )
+    )
+    if not draft.get("danger_alerted"):
+        draft["danger_alerted"] = True
+        await alert_danger(turn.context, draft.get("category"), str(draft.get("region", "")))
+    return True
+
+
+async def alert_danger(context: BotContext, category: str | None, region: str) -> None:
+    def render(viewer: Translator) -> tuple[str, None]:
+        return (
+            "⚠️ "
+            + viewer.gettext(
+                "<b>Immediate danger</b> reported by someone filing a report now: "
+                "{region}, {category}. The report follows when it is sent."
+            ).format(region=region_name(viewer, region), category=category_name(viewer, category)),
+            None,
+        )
+
+    await notify_each(context, await report_viewers(context.db, context.settings, region), render)
+
+
+DANGER = Step(
+    "danger",
+    lambda t, _d: t.gettext("<b>Is anyone in immediate danger right now?</b>"),
+    Input.BUTTON,
+    accept_danger,
+    options=danger_options,
+    label=N_("Someone in immediate danger"),
+    show=lambda t, d: _yes_no(t, d.get("danger")),
+)
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+async def _download(context: BotContext, item: dict[str, Any]) -> FileIn:
+    telegram_file = await context.bot.get_file(item["file_id"])
+    data = bytes(await telegram_file.download_as_bytearray())
+    return FileIn(
+        kind=item["kind"],
+        file_id=item["file_id"],
+        data=data,
+        file_name=item.get("file_name"),
+        mime_type=item.get("mime_type"),
+    )
+
+
+async def _reporter(turn: Turn, anonymous: bool) -> Reporter:
+    user = turn.update.effective_user
+    assert user is not None
+    if anonymous:
+        # Only what relaying messages to her needs: her id, never her name or phone.
+        return Reporter(user_id=user.id, name="")
+    member = await get_member(turn.context.db, user.id)
+    return Reporter(
+        user_id=user.id,
+        name=member.name if member else user.full_name,
+        username=user.username,
+        phone=member.phone if member else None,
+    )
+
+
+async def send_report(turn: Turn) -> bool:
+    """📨 Send: store it (files downloaded, hashed, encrypted), tell her what happens next."""
+    context, draft, t = turn.context, turn.draft, turn.t
+    query = turn.query
+    assert query is not None and turn.update.effective_chat
+    await query.answer()
+    await context.bot.send_chat_action(turn.update.effective_chat.id, ChatAction.TYPING)
+    files = []
+    for number, item in enumerate(draft.get("files") or [], start=1):
+        try:
+            files.append(await _download(context, item))
+        except TelegramError as exc:
+            # The Send button stays and nothing is lost: she can try again.
+            log.warning("Could not download a report file: %s", exc)
+            await turn.say(
+                t.gettext(
+                    "File {number} could not be received from Telegram just now. Please press "
+                    "“Send” again in a moment; everything you entered is kept."
+                ).format(number=number)
+            )
+            return False
+    await replace_buttons(query, None)
+    anonymous = bool(draft.get("anonymous", True))
+    text = str(draft["text"])
+    if draft.get("what"):
+        text = f"[{draft['what']}]\n\n{text}"
+    report = await create_report(
+        context.db,
+        ReportDraft(
+            category=draft["category"],
+            region=draft["region"],
+            text=text,
+            occurred=draft["occurred"],
+            danger=bool(draft.get("danger")),
+            anonymous=anonymous,
+            place=draft.get("place"),
+            files=tuple(files),
+        ),
+        await _reporter(turn, anonymous),
+        lang=t.lang,
+        files_dir=context.settings.data_dir,
+    )
+    log.info("Report %s received", report.ref)
+    await turn.say(*await sent_message(turn, report))
+    assert context.user_data is not None
+    wipes: dict[str, list[int]] = context.user_data.setdefault(REPORT_WIPE, {})
+    wipes[str(report.id)] = list(draft.get("_msgs") or [])
+    await announce(context, report)
+    return True
+
+
+async def sent_message(turn: Turn, report: ReportInfo) -> tuple[str, InlineKeyboardMarkup]:
+    """Her reference, what happens next, the help lines, and "remove from my phone"."""
+    t = turn.t
+    directory = await current_directory(turn.context.db)
+    if report.danger:
+        next_steps = t.gettext(
+            "What happens next: the coordinators were alerted as soon as you said someone is in "
+            "danger, and now have your report. If the danger is immediate, call the numbers "
+            "below now: do not wait for an answer here. A coordinator will write to you here."
+        )
+    else:
+        next_steps = t.gettext(
+            "What happens next: a coordinator reads it and decides how to help. You get "
+            "a message here when its status changes or when the coordinators write to "
+            "you. With /myreports you can follow it and add information."
+        )
+    text = "\n".join(
+        [
+            t.gettext("✅ <b>Your report has been sent.</b> Reference: <b>{ref}</b>").format(
+                ref=report.ref
+            ),
+            "",
+            next_steps,
+            "",
+            t.gettext("<b>Where to get help</b>"),
+            format_contacts(contacts_for(directory, report.category, report.region), t.lang),
+        ]
+    )
+    wipe = InlineKeyboardButton(
+        "🧹 " + t.gettext("Remove this report from my phone"), callback_data=WIPE(report.id)
+    )
+    return text, InlineKeyboardMarkup([[wipe]])
+
+
+async def announce(context: BotContext, report: ReportInfo, *, added: bool = False) -> None:
+    """Coordinators (and leads, if allowed) learn of it: reference, region, category only."""
+
+    def render(viewer: Translator) -> tuple[str, InlineKeyboardMarkup]:
+        if added:
+            text = viewer.gettext("New information on report {ref} ({region}, {category})")
+        else:
+            text = viewer.gettext("New report {ref} ({region}, {category})")
+        text = text.format(
+            ref=report.ref,
+            region=region_name(viewer, report.region),
+            category=category_name(viewer, report.category),
+        )
+        if report.danger and not added:
+            text = "⚠️ " + text + "\n" + viewer.gettext("Someone is in immediate danger.")
+        button = InlineKeyboardButton(
+            "📂 " + viewer.gettext("Open"), callback_data=OPEN_REPORT(report.id)
+        )
+        return text, InlineKeyboardMarkup([[button]])
+
+    await notify_each(
+        context, await report_viewers(context.db, context.settings, report.region), render
+    )
+
+
+REPORT = Form(
+    REPORT_DRAFT,
+    "r",
+    (CATEGORY, WHAT, REGION, PLACE, STORY, WHEN, DANGER, CONTACT),
+    command="report",
+    intro=N_(
+        "<b>Report an incident</b>\nOnly the coordinators read reports, and you can stay "
+        "anonymous. What you write is stored encrypted. /cancel stops at any time; "
+        "nothing is sent until you confirm."
+    ),
+    submit=send_report,
+    submit_label=N_("Send the report"),
+    submit_icon="📨 ",
+    summary=summary_text,
+    cancelled=N_("Cancelled. Nothing was sent, and the draft is deleted."),
+    remember_messages=True,
+)
+
+
+# -- removing it from her phone --------------------------------------------------------------
+
+
+async def wipe(update: Update, context: BotContext) -> None:
+    """Delete that report's messages, hers and the bot's, from this chat."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat and context.user_data is not None
+    (report_id,) = WIPE.values(context.match)
+    wipes: dict[str, list[int]] = context.user_data.get(REPORT_WIPE, {})
+    ids = list(wipes.get(str(report_id), []))
+    if query.message is not None and query.message.message_id not in ids:
+        ids.append(query.message.message_id)
+    await query.answer()
+    t = context.t
+    removed = True
+    for start in range(0, len(ids), 100):
+        try:
+            await context.bot.delete_messages(update.effective_chat.id, ids[start : start + 100])
+        except BadRequest as exc:  # e.g. older than 48 hours: Telegram no longer allows it
+            removed = False
+            log.info("Could not delete some report messages: %s", exc.message)
+    wipes.pop(str(report_id), None)
+    if removed:
+        text = t.gettext("Removed from this chat. /myreports still shows your reports.")
+    else:
+        text = t.gettext(
+            "Some of these messages could not be removed: Telegram allows it only for 48 "
+            "hours. Please delete them yourself (press and hold a message, then Delete)."
+        )
+    await context.bot.send_message(update.effective_chat.id, text)
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        *REPORT.handlers(buttons=[START_PATTERN]),
+        CallbackQueryHandler(wipe, pattern=WIPE.pattern),
+    ]
