@@ -21,8 +21,10 @@ A feature declares its `Step`s and a `Form` (see bot/handlers/join.py and
 bot/handlers/report_form.py) and registers `form.handlers()`.
 """
 
-from bot.forms.form import SUMMARY, Form, Turn
+from bot.forms.form import Form
 from bot.forms.steps import Incoming, Input, Option, Refused, Step, clean_text
+from bot.forms.turn import Turn
+from bot.forms.wiring import SUMMARY
 
 __all__ = [
     "SUMMARY",

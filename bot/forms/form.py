@@ -7,105 +7,32 @@ import html
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import ConversationHandler
 
 from bot.callbacks import CODE, ID, OPTIONAL_CODE, Callback
 from bot.context import BotContext
-from bot.conversation import persistent_conversation
-from bot.forms.steps import (
-    MESSAGE_FILTERS,
-    Draft,
-    Incoming,
-    Input,
-    Refused,
-    Step,
-    default_hint,
-    kind_of,
+from bot.forms.keyboards import (
+    confirm_discard,
+    question_keyboard,
+    reply_key,
+    summary_keyboard,
 )
-from bot.i18n import N_, Translator
-from bot.keyboards import in_rows
+from bot.forms.steps import Draft, Incoming, Input, Refused, Step, default_hint, kind_of
+from bot.forms.turn import Hook, Turn, ack, edit, settle
+from bot.forms.wiring import SUMMARY, Handler, conversation
+from bot.i18n import Translator
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.replies import message_html
 
 log = logging.getLogger(__name__)
 
-SUMMARY = "summary"
 END = ConversationHandler.END
 # A question more than this many messages above her input has scrolled out of sight.
 SCROLL_MESSAGES = 6
-
-Handler = BaseHandler[Update, BotContext, Any]
-Callback_ = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
-
-
-@dataclass
-class Turn:
-    """One update inside a form: who, her draft, and how to talk to her."""
-
-    form: Form
-    update: Update
-    context: BotContext
-    draft: Draft = field(default_factory=dict)
-
-    @property
-    def t(self) -> Translator:
-        return self.context.t
-
-    @property
-    def user_id(self) -> int:
-        assert self.update.effective_user
-        return self.update.effective_user.id
-
-    @property
-    def query(self) -> CallbackQuery | None:
-        return self.update.callback_query
-
-    async def say(self, text: str, markup: Any = None) -> Message:
-        """A new message in her chat (remembered with the form's messages)."""
-        assert self.update.effective_chat
-        sent = await self.context.bot.send_message(
-            self.update.effective_chat.id, text, reply_markup=markup
-        )
-        self.remember(sent)
-        return sent
-
-    def remember(self, message: Message | None) -> None:
-        """Every message of the form, hers and the bot's, for a form that can remove them."""
-        if self.form.remember_messages and message is not None:
-            ids: list[int] = self.draft.setdefault("_msgs", [])
-            if message.message_id not in ids:
-                ids.append(message.message_id)
-
-    async def remind(self, step: Step, text: str) -> None:
-        """A message with the buttons of the current question (e.g. "Added. Send more, or
-        tap Done."), which the hints then point at."""
-        sent = await self.say(text, self.form.keyboard(self, step, int(self.draft["_seq"])))
-        self.draft["_q"] = sent.message_id
-
-
-Hook = Callable[[Turn], Awaitable[bool]]
 
 
 class Form:
@@ -220,19 +147,6 @@ class Form:
 
     # -- asking ------------------------------------------------------------------------------
 
-    def _button(
-        self, t: Translator, seq: int, icon: str, msgid: str, action: str, arg: str | None = None
-    ) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            icon + t.gettext(msgid), callback_data=self.press(seq, action, arg)
-        )
-
-    def _nav(self, t: Translator, seq: int, *, back: bool) -> list[InlineKeyboardButton]:
-        row = [self._button(t, seq, "✖ ", N_("Cancel"), "cancel")]
-        if back:
-            row.insert(0, self._button(t, seq, "◀ ", N_("Back"), "back"))
-        return row
-
     def _has_back(self, turn: Turn, step: Step) -> bool:
         return (
             self.single
@@ -241,24 +155,9 @@ class Form:
         )
 
     def keyboard(self, turn: Turn, step: Step, seq: int) -> Any:
-        """The buttons of a question: its options, ✔ Done, ⏭ Skip, ◀ Back and ✖ Cancel."""
-        t = turn.t
+        """The buttons of a question (see bot/forms/keyboards.py)."""
         back = self._has_back(turn, step)
-        if Input.CONTACT in step.inputs:
-            return self._contact_keyboard(t, step, back=back)
-        rows: list[list[InlineKeyboardButton]] = []
-        if step.options is not None:
-            buttons = [
-                InlineKeyboardButton(o.label, callback_data=self.press(seq, "pick", o.value))
-                for o in step.options(t, turn.draft)
-            ]
-            rows += in_rows(buttons, step.per_row)
-        if step.collect:
-            rows.append([self._button(t, seq, "✔ ", N_("Done"), "done")])
-        if step.optional:
-            rows.append([self._button(t, seq, "⏭ ", N_("Skip"), "skip")])
-        rows.append(self._nav(t, seq, back=back))
-        return InlineKeyboardMarkup(rows)
+        return question_keyboard(self.press, turn.t, step, turn.draft, seq, back=back)
 
     async def ask(self, turn: Turn, step: Step) -> str:
         """Send the question of `step`; returns its state."""
@@ -274,27 +173,7 @@ class Form:
         if query is None:
             return
         markup = self.keyboard(turn, step, int(turn.draft.get("_seq", 0)))
-        await _edit(query, message_html(query.message), markup)
-
-    def _contact_labels(self, t: Translator) -> dict[str, str]:
-        return {
-            "share": "📱 " + t.gettext("Share my phone number"),
-            "skip": "⏭ " + t.gettext("Skip"),
-            "back": "◀ " + t.gettext("Back"),
-            "cancel": "✖ " + t.gettext("Cancel"),
-        }
-
-    def _contact_keyboard(self, t: Translator, step: Step, *, back: bool) -> ReplyKeyboardMarkup:
-        """Telegram's "share my contact" needs a reply keyboard; its other keys are words."""
-        labels = self._contact_labels(t)
-        rows = [[KeyboardButton(labels["share"], request_contact=True)]]
-        if step.optional:
-            rows.append([KeyboardButton(labels["skip"])])
-        last = [KeyboardButton(labels["cancel"])]
-        if back:
-            last.insert(0, KeyboardButton(labels["back"]))
-        rows.append(last)
-        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+        await edit(query, message_html(query.message), markup)
 
     def summary_text(self, t: Translator, draft: Draft) -> str:
         if self._summary is not None:
@@ -311,20 +190,9 @@ class Form:
         seq = int(turn.draft.get("_seq", 0)) + 1
         turn.draft["_seq"] = seq
         turn.draft["_edit"] = True
-        edits = [
-            InlineKeyboardButton(
-                "✏️ " + t.gettext(step.label), callback_data=self.press(seq, "edit", step.name)
-            )
-            for step in self.applicable(turn.draft)
-            if step.label is not None
-        ]
-        rows = in_rows(edits)
-        submit = InlineKeyboardButton(
-            self.submit_icon + t.gettext(self.submit_label),
-            callback_data=self.press(seq, "submit", None),
-        )
-        rows += [[submit], self._nav(t, seq, back=False)]
-        sent = await turn.say(self.summary_text(t, turn.draft), InlineKeyboardMarkup(rows))
+        submit = self.submit_icon + t.gettext(self.submit_label)
+        markup = summary_keyboard(self.press, t, self.applicable(turn.draft), seq, submit)
+        sent = await turn.say(self.summary_text(t, turn.draft), markup)
         turn.draft["_q"] = sent.message_id
         return SUMMARY
 
@@ -346,11 +214,11 @@ class Form:
         a one-question form asks)."""
         turn = self.turn(update, context)
         if self.has_draft(context) and not self.single:
-            await _ack(turn.query)
+            await ack(turn.query)
             return await self.resume(turn, None)
         if self.before is not None and not await self.before(turn):
             return END  # `before` answered her (and the button)
-        await _ack(turn.query)
+        await ack(turn.query)
         self._open(turn)
         turn.remember(update.message)
         if self.prefill is not None:
@@ -387,7 +255,7 @@ class Form:
         assert message is not None
         turn.remember(message)
         if Input.CONTACT in step.inputs and message.text is not None:
-            action = _reply_key(self._contact_labels(turn.t), message.text)
+            action = reply_key(turn.t, message.text)
             if action is not None:
                 return await self.act(turn, step, action, None)
         kind = kind_of(message)
@@ -440,19 +308,19 @@ class Form:
         if action == "discard":
             return await self.discard(turn)
         if action == "keep":
-            await _settle(query, "✔ " + t.gettext("The draft is kept."))
+            await settle(query, "✔ " + t.gettext("The draft is kept."))
             return None
         if action == "back":
             return await self._back(turn, step)
         if step is None:  # the summary
             if action == "edit" and arg in self.by_name:
-                await _ack(query)
+                await ack(query)
                 return await self.ask(turn, self.by_name[arg])
             if action == "submit":
                 return await self._submit(turn)
         elif action == "skip" and step.optional:
             turn.draft[step.name] = None
-            await _settle(
+            await settle(
                 query, message_html(query.message if query else None), t.gettext("Skipped")
             )
             if query is None or Input.CONTACT in step.inputs:
@@ -461,37 +329,37 @@ class Form:
         elif action == "done" and step.collect:
             problem = step.done(turn) if step.done else None
             if problem:
-                await _ack(query, problem, alert=True)
+                await ack(query, problem, alert=True)
                 return None
-            await _ack(query)
+            await ack(query)
             return await self.go_on(turn, step.name)
         elif action == "pick" and step.options is not None:
             return await self._pick(turn, step, arg)
-        await _ack(query)
+        await ack(query)
         return None
 
     async def _pick(self, turn: Turn, step: Step, value: str | None) -> object:
         query = turn.query
         options = {o.value: o for o in step.options(turn.t, turn.draft)} if step.options else {}
         if value not in options:
-            await _ack(query)
+            await ack(query)
             return None
         try:
             go_on = await step.accept(turn, Incoming(Input.BUTTON, value=value))
         except Refused as refused:
-            await _ack(query, refused.hint, alert=True)
+            await ack(query, refused.hint, alert=True)
             return step.name
         if not go_on:
-            await _ack(query)
+            await ack(query)
             await self.refresh(turn, step)
             return step.name
-        await _settle(query, message_html(query.message if query else None), options[value].label)
+        await settle(query, message_html(query.message if query else None), options[value].label)
         return await self.go_on(turn, step.name)
 
     async def _back(self, turn: Turn, step: Step | None) -> object:
         if self.single:
             return await self._leave_single(turn)
-        await _ack(turn.query)
+        await ack(turn.query)
         if step is not None and Input.CONTACT in step.inputs:
             await turn.say("◀", ReplyKeyboardRemove())
         if turn.draft.get("_edit"):
@@ -507,21 +375,17 @@ class Form:
             return await self._leave_single(turn)
         if not turn.draft.get("_typed"):
             return await self.discard(turn)
-        await _ack(turn.query)
+        await ack(turn.query)
         t = turn.t
         seq = int(turn.draft.get("_seq", 0))
-        buttons = [
-            self._button(t, seq, "🗑 ", N_("Yes, discard"), "discard"),
-            self._button(t, seq, "", N_("Keep it"), "keep"),
-        ]
         await turn.say(
             t.gettext("Discard this draft? What you entered will be deleted."),
-            InlineKeyboardMarkup([buttons]),
+            confirm_discard(self.press, t, seq),
         )
         return None  # she stays where she is until she chooses
 
     async def discard(self, turn: Turn) -> object:
-        await _ack(turn.query)
+        await ack(turn.query)
         t = turn.t
         self.drop(turn.context)
         await turn.say(t.gettext(self.cancelled), ReplyKeyboardRemove())
@@ -531,7 +395,7 @@ class Form:
     async def _submit(self, turn: Turn) -> object:
         gap = self.missing(turn.draft)
         if gap is not None:
-            await _ack(turn.query, turn.t.gettext("Some answers are missing."), alert=True)
+            await ack(turn.query, turn.t.gettext("Some answers are missing."), alert=True)
             turn.draft["_edit"] = True
             return await self.ask(turn, gap)
         if await self.submit(turn):
@@ -546,7 +410,7 @@ class Form:
         return None
 
     async def _leave_single(self, turn: Turn) -> object:
-        await _ack(turn.query)
+        await ack(turn.query)
         self.drop(turn.context)
         if self.leave is not None:
             await self.leave(turn)
@@ -557,110 +421,5 @@ class Form:
     def handlers(
         self, buttons: Sequence[re.Pattern[str] | str] = (), entries: Sequence[Handler] = ()
     ) -> list[Handler]:
-        """The conversation: opened by the command or by `buttons` (callback data patterns),
-        which also resume it while it is open, or by other `entries` (handlers that call
-        `start`)."""
-        entries = [*entries, *(CallbackQueryHandler(self.start, pattern=p) for p in buttons)]
-        if self.command:
-            entries.insert(0, CommandHandler(self.command, self.start))
-        # A button of this form while it is closed (another conversation took over): resume.
-        entries.append(CallbackQueryHandler(self._closed_press, pattern=self.press.pattern))
-        states: dict[object, list[Handler]] = {}
-        for state in [*(s.name for s in self.steps), SUMMARY]:
-            step = self.by_name.get(state)
-            handlers: list[Handler] = [
-                CallbackQueryHandler(self._bind(self.on_press, state), pattern=self.press.pattern)
-            ]
-            if not self.single:
-                resume = self._bind(self._resume_here, state)
-                if self.command:
-                    handlers.append(CommandHandler(self.command, resume))
-                handlers += [CallbackQueryHandler(resume, pattern=p) for p in buttons]
-            if step is not None:
-                # A contact step takes words too: its reply keyboard's Skip, Back and Cancel.
-                takes = step.inputs | (Input.TEXT if Input.CONTACT in step.inputs else Input(0))
-                handlers += [
-                    MessageHandler(message_filter, self._bind(self.on_message, step))
-                    for kind, message_filter in MESSAGE_FILTERS.items()
-                    if kind in takes
-                ]
-            handlers.append(MessageHandler(~filters.COMMAND, self._bind(self._other, step)))
-            states[state] = handlers
-        return [
-            persistent_conversation(
-                self.name,
-                entry_points=entries,
-                states=states,
-                fallbacks=[CommandHandler("cancel", self._bind(self._cancel_command, None))],
-                allow_reentry=False,
-            )
-        ]
-
-    def _bind(self, method: Callable[[Turn, Any], Awaitable[object]], arg: Any) -> Callback_:
-        async def callback(update: Update, context: BotContext) -> object:
-            return await method(self.turn(update, context), arg)
-
-        callback.__doc__ = method.__doc__
-        return callback
-
-    async def _resume_here(self, turn: Turn, state: str) -> object:
-        """The form's command or menu button while it is open: resume where she is."""
-        await _ack(turn.query)
-        return await self.resume(turn, state)
-
-    async def _other(self, turn: Turn, step: Step | None) -> object:
-        """Something the question does not take (a sticker for a name, say)."""
-        turn.remember(turn.update.effective_message)
-        return await self.wrong(turn, step)
-
-    async def _cancel_command(self, turn: Turn, _arg: None) -> object:
-        """/cancel inside the form."""
-        turn.remember(turn.update.message)
-        return await self.cancel(turn, None)
-
-    async def _closed_press(self, update: Update, context: BotContext) -> object:
-        """A button of this form while the conversation is closed: resume her draft, or say
-        the form is closed."""
-        query = update.callback_query
-        assert query is not None
-        if self.has_draft(context) and not self.single:
-            await query.answer(
-                context.t.gettext("This is an old message; the current question is below."),
-                show_alert=True,
-            )
-            return await self.resume(self.turn(update, context), None)
-        await query.answer(
-            context.t.gettext("This form is already closed. Use the menu to start again."),
-            show_alert=True,
-        )
-        return END
-
-
-def _reply_key(labels: dict[str, str], text: str) -> str | None:
-    """The action of a reply-keyboard word (Skip, Back, Cancel), if she tapped one."""
-    return next((a for a in ("skip", "back", "cancel") if text == labels[a]), None)
-
-
-async def _ack(
-    query: CallbackQuery | None, text: str | None = None, *, alert: bool = False
-) -> None:
-    if query is not None:
-        await query.answer(text, show_alert=alert)
-
-
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        # A double tap delivers two presses for one message; the second changes nothing.
-        if "not modified" not in exc.message:
-            raise
-
-
-async def _settle(query: CallbackQuery | None, text: str, answer: str | None = None) -> None:
-    """The buttons of the answered question give way to her answer."""
-    if query is None:
-        return
-    await query.answer()
-    body = f"{text}\n→ {html.escape(answer)}" if answer is not None else text
-    await _edit(query, body, None)
+        """The form's conversation (see bot/forms/wiring.py)."""
+        return [conversation(self, buttons, entries)]
