@@ -55,6 +55,15 @@ async def upsert(
     )
 
 
+async def claim_rows(session: AsyncSession, stmt: Any) -> Sequence[Any]:
+    """The rows `stmt` selects, locked for this transaction so that no other worker takes them:
+    FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite, whose writers take turns, the caller's
+    UPDATE … WHERE status = … settles it."""
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return (await session.scalars(stmt)).all()
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL, or None for other databases and in-memory SQLite."""
     parsed = make_url(url)

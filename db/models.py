@@ -267,3 +267,50 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """The outbox: a message to someone other than the person being answered, kept until it is
+    delivered (db/outbox.py). Ids and parameters only, never text; the recipient encrypted."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'sending', 'sent', 'blocked', 'failed', 'cancelled')",
+            name="status",
+        ),
+        Index("ix_outbox_queue", "status", "priority", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    priority: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    # A keyed hash of the chat (for pacing each chat); the chat itself is encrypted.
+    recipient_tag: Mapped[str] = mapped_column(String(64), index=True)
+    recipient_enc: Mapped[str] = mapped_column(Text)
+    params_enc: Mapped[str] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("outbox_batches.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DeliveryBatch(Base):
+    """Deliveries that belong together (an announcement, event notices, a danger alert): their
+    progress is counted, and their figures are kept when they are done."""
+
+    __tablename__ = "outbox_batches"
+    __table_args__ = (CheckConstraint("status IN ('running', 'done', 'cancelled')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    params_enc: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)

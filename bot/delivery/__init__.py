@@ -1,0 +1,115 @@
+"""Messages to other people, through the outbox: durable, paced, each one sent once.
+
+A feature that tells someone else something (a coordinator of a new report, a member of a
+decision, a reporter of a reply) does not send it: it writes an `Outgoing` into the outbox in the
+same transaction as the change it announces (db/outbox.py), and registers how that kind of
+message is rendered:
+
+    @renderer("member.decided")
+    async def render_decision(d: Recipient) -> Rendered | None:
+        return Rendered(d.t.gettext("Your membership …"), markup)
+
+The sender (bot/delivery/sender.py) renders each message when it sends it, in the recipient's
+language, and keeps Telegram's limits (bot/delivery/pacing.py). A renderer returns None when the
+message has lost its point (the report is gone): it is then not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from db.outbox import BatchInfo, Outgoing
+
+if TYPE_CHECKING:
+    from bot.context import SolidarityApp
+
+# Priorities: lower goes first.
+DANGER = 0  # someone is in danger
+NOTICE = 1  # new reports, decisions, replies to reporters, reminders
+EVENT = 2  # event notices and reminders
+ANNOUNCEMENT = 3  # announcements to many
+
+__all__ = [
+    "ANNOUNCEMENT",
+    "DANGER",
+    "EVENT",
+    "NOTICE",
+    "Outgoing",
+    "Recipient",
+    "Rendered",
+    "batch_hook",
+    "progress_hook",
+    "renderer",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """What is sent: a text (HTML), or a photo or document with it as caption."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a Telegram file_id
+    document: str | None = None
+    protect: bool = False  # protect_content: no forwarding, no saving
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a message goes to, in her language, with the row's parameters."""
+
+    app: SolidarityApp
+    chat_id: int
+    t: Translator
+    params: dict[str, Any] = field(default_factory=dict)
+    batch_id: int | None = None
+
+
+Renderer = Callable[[Recipient], Awaitable[Rendered | None]]
+# A batch is done (every message sent, blocked or failed), or its deadline has passed first
+# (`late`): what follows, e.g. telling the reporter to how many coordinators her alert went.
+BatchHook = Callable[["SolidarityApp", BatchInfo, bool], Awaitable[None]]
+
+# A running batch's progress, shown every few seconds (e.g. on an announcement's status message).
+ProgressHook = Callable[["SolidarityApp", BatchInfo], Awaitable[None]]
+
+RENDERERS: dict[str, Renderer] = {}
+BATCH_HOOKS: dict[str, BatchHook] = {}
+PROGRESS_HOOKS: dict[str, ProgressHook] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register how messages of `kind` are rendered (once per kind)."""
+
+    def register(function: Renderer) -> Renderer:
+        if kind in RENDERERS and RENDERERS[kind] is not function:
+            raise ValueError(f"two renderers for {kind!r}")
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def batch_hook(kind: str) -> Callable[[BatchHook], BatchHook]:
+    """Register what happens when a batch of `kind` is done (or late)."""
+
+    def register(function: BatchHook) -> BatchHook:
+        BATCH_HOOKS[kind] = function
+        return function
+
+    return register
+
+
+def progress_hook(kind: str) -> Callable[[ProgressHook], ProgressHook]:
+    """Register how a running batch of `kind` shows its progress."""
+
+    def register(function: ProgressHook) -> ProgressHook:
+        PROGRESS_HOOKS[kind] = function
+        return function
+
+    return register

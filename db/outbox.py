@@ -1,0 +1,326 @@
+"""The outbox: every message to someone other than the person being answered, kept until it is
+delivered. Rows are written in the same transaction as the change they announce, and hold ids
+and parameters, never text: the text is rendered when the message is sent, in the recipient's
+language. The recipient is encrypted; a keyed hash of her chat lets the sender pace each chat.
+
+A row's life: pending → sending → (deleted | sent, when it belongs to a batch) or blocked,
+failed, cancelled. A row found `sending` after a crash was perhaps delivered and perhaps not:
+it is sent again (see README, "Messages to others").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import Database, claim_rows
+from db.models import Delivery, DeliveryBatch
+from db.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.services.crypto import Cipher  # becomes db.types.Cipher with the layering work
+
+PENDING, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
+    "pending",
+    "sending",
+    "sent",
+    "blocked",
+    "failed",
+    "cancelled",
+)
+FINAL = (SENT, BLOCKED, FAILED, CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message to send: to whom, what kind (its renderer), with which parameters."""
+
+    chat_id: int
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+    priority: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row taken by the sender."""
+
+    id: int
+    chat_id: int
+    recipient_tag: str
+    kind: str
+    params: dict[str, Any]
+    priority: int
+    attempts: int
+    batch_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInfo:
+    id: int
+    kind: str
+    status: str
+    params: dict[str, Any]
+    counts: dict[str, int]
+    deadline: datetime | None
+
+
+def chat_tag(cipher: Cipher, chat_id: int) -> str:
+    """The keyed hash that stands for a chat in the outbox."""
+    return cipher.tag(f"chat:{chat_id}")
+
+
+async def enqueue(
+    session: AsyncSession,
+    cipher: Cipher,
+    messages: Iterable[Outgoing],
+    *,
+    batch_id: int | None = None,
+) -> int:
+    """Add messages to the outbox inside the caller's transaction; returns how many."""
+    rows = [
+        Delivery(
+            priority=m.priority,
+            kind=m.kind,
+            recipient_tag=chat_tag(cipher, m.chat_id),
+            recipient_enc=cipher.encrypt(str(m.chat_id)),
+            params_enc=cipher.encrypt(json.dumps(m.params, separators=(",", ":"))),
+            batch_id=batch_id,
+            status=PENDING,
+            attempts=0,
+        )
+        for m in messages
+    ]
+    session.add_all(rows)
+    return len(rows)
+
+
+async def new_batch(
+    session: AsyncSession,
+    cipher: Cipher,
+    kind: str,
+    params: dict[str, Any],
+    *,
+    deadline: datetime | None = None,
+) -> int:
+    """A batch of deliveries whose progress is counted (an announcement, a danger alert)."""
+    row = DeliveryBatch(
+        kind=kind,
+        status="running",
+        params_enc=cipher.encrypt(json.dumps(params, separators=(",", ":"))),
+        deadline=deadline,
+        total=0,
+        sent=0,
+        blocked=0,
+        failed=0,
+        cancelled=0,
+    )
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def send_later(
+    db: Database, messages: Sequence[Outgoing], *, batch: tuple[str, dict[str, Any]] | None = None
+) -> int | None:
+    """Enqueue messages in a transaction of their own (for callers with nothing else to store);
+    returns the batch id if a batch was asked for."""
+    async with db.transaction() as session:
+        batch_id = None
+        if batch is not None:
+            batch_id = await new_batch(session, db.cipher, batch[0], batch[1])
+        await enqueue(session, db.cipher, messages, batch_id=batch_id)
+        return batch_id
+
+
+async def recover(db: Database) -> int:
+    """At start-up: rows a crashed sender had taken go back to the queue."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Delivery).where(Delivery.status == SENDING).values(status=PENDING)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def candidates(db: Database, *, limit: int, max_priority: int | None = None) -> list[Claimed]:
+    """The next pending rows by priority (not yet taken): the sender picks among them."""
+    now = utcnow()
+    stmt = (
+        select(Delivery)
+        .where(
+            Delivery.status == PENDING,
+            (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
+        )
+        .order_by(Delivery.priority, Delivery.id)
+        .limit(limit)
+    )
+    if max_priority is not None:
+        stmt = stmt.where(Delivery.priority <= max_priority)
+    async with db.transaction() as session:
+        rows = (await session.scalars(stmt)).all()
+        return [_claimed(db.cipher, row) for row in rows]
+
+
+async def take(db: Database, ids: Sequence[int]) -> list[int]:
+    """Mark rows as being sent; returns those that were still pending (taken by this call)."""
+    if not ids:
+        return []
+    async with db.transaction() as session:
+        stmt = select(Delivery.id).where(Delivery.id.in_(ids), Delivery.status == PENDING)
+        taken = list(await claim_rows(session, stmt))
+        if taken:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(taken), Delivery.status == PENDING)
+                .values(status=SENDING, attempts=Delivery.attempts + 1)
+            )
+        return taken
+
+
+async def finish(db: Database, delivery_id: int, status: str) -> None:
+    """A row is done: delivered rows outside a batch leave no trace; rows of a batch stay (for
+    its figures) until the batch is closed."""
+    async with db.transaction() as session:
+        row = await session.get(Delivery, delivery_id)
+        if row is None:
+            return
+        if status == SENT and row.batch_id is None:
+            await session.delete(row)
+        else:
+            row.status = status
+            row.not_before = None
+
+
+async def retry_later(db: Database, delivery_id: int, when: datetime) -> None:
+    async with db.transaction() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=PENDING, not_before=when)
+        )
+
+
+async def pending_count(db: Database) -> int:
+    async with db.transaction() as session:
+        total = await session.scalar(
+            select(func.count(Delivery.id)).where(Delivery.status.in_((PENDING, SENDING)))
+        )
+        return int(total or 0)
+
+
+async def next_due(db: Database) -> datetime | None:
+    """When the earliest postponed row may be tried again (None: nothing postponed)."""
+    async with db.transaction() as session:
+        return await session.scalar(
+            select(func.min(Delivery.not_before)).where(
+                Delivery.status == PENDING, Delivery.not_before.is_not(None)
+            )
+        )
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+async def batch_counts(session: AsyncSession, batch_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.status, func.count(Delivery.id))
+        .where(Delivery.batch_id == batch_id)
+        .group_by(Delivery.status)
+    )
+    return {status: int(count) for status, count in rows.all()}
+
+
+async def get_batch(db: Database, batch_id: int) -> BatchInfo | None:
+    async with db.transaction() as session:
+        row = await session.get(DeliveryBatch, batch_id)
+        if row is None:
+            return None
+        return await _batch_info(session, db.cipher, row)
+
+
+async def _batch_info(session: AsyncSession, cipher: Cipher, row: DeliveryBatch) -> BatchInfo:
+    if row.status == "running":
+        counts = await batch_counts(session, row.id)
+    else:
+        counts = {
+            SENT: row.sent,
+            BLOCKED: row.blocked,
+            FAILED: row.failed,
+            CANCELLED: row.cancelled,
+        }
+    return BatchInfo(
+        id=row.id,
+        kind=row.kind,
+        status=row.status,
+        params=json.loads(cipher.decrypt(row.params_enc)),
+        counts=counts,
+        deadline=row.deadline,
+    )
+
+
+async def running_batches(db: Database) -> list[BatchInfo]:
+    async with db.transaction() as session:
+        rows = (
+            await session.scalars(
+                select(DeliveryBatch)
+                .where(DeliveryBatch.status == "running")
+                .order_by(DeliveryBatch.id)
+            )
+        ).all()
+        return [await _batch_info(session, db.cipher, row) for row in rows]
+
+
+async def close_batch(db: Database, batch_id: int, *, status: str = "done") -> BatchInfo | None:
+    """Keep a finished batch's figures and forget its rows. None if it was already closed."""
+    async with db.transaction() as session:
+        row = await session.get(DeliveryBatch, batch_id)
+        if row is None or row.status != "running":
+            return None
+        counts = await batch_counts(session, batch_id)
+        row.status = status
+        row.sent = counts.get(SENT, 0)
+        row.blocked = counts.get(BLOCKED, 0)
+        row.failed = counts.get(FAILED, 0)
+        row.cancelled = counts.get(CANCELLED, 0) + counts.get(PENDING, 0)
+        row.total = sum(counts.values())
+        row.deadline = None
+        await session.execute(delete(Delivery).where(Delivery.batch_id == batch_id))
+        return await _batch_info(session, db.cipher, row)
+
+
+async def clear_deadline(db: Database, batch_id: int) -> None:
+    """The batch's deadline has been acted on."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(DeliveryBatch).where(DeliveryBatch.id == batch_id).values(deadline=None)
+        )
+
+
+async def cancel_batch(db: Database, batch_id: int) -> int:
+    """Stop a running batch: what was not sent yet never will be. Returns how many stopped."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.batch_id == batch_id, Delivery.status == PENDING)
+            .values(status=CANCELLED)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claimed(cipher: Cipher, row: Delivery) -> Claimed:
+    return Claimed(
+        id=row.id,
+        chat_id=int(cipher.decrypt(row.recipient_enc)),
+        recipient_tag=row.recipient_tag,
+        kind=row.kind,
+        params=json.loads(cipher.decrypt(row.params_enc)),
+        priority=row.priority,
+        attempts=row.attempts,
+        batch_id=row.batch_id,
+    )
