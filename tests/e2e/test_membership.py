@@ -11,6 +11,9 @@ from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, kyrgyz_reader, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+from tests.texts import tr
+
+DISTRICT = "<b>Your district, town or village</b>\nType it, or skip this question."
 
 PHONE = "+996555123456"
 
@@ -32,11 +35,11 @@ async def join_in_kyrgyz(user: SimUser, name: str = "<b>Ainura & co</b>") -> Non
     await user.send("/join")
     await wait_text(user, "Толук атыңыз")
     await user.send(name)
-    await wait_text(user, "Сиздин аймагыңыз")
+    await wait_text(user, tr("ky", "<b>Your region</b>"))
     await user.press("Ош облусу")
-    await wait_text(user, "Сиздин району")
+    await wait_text(user, tr("ky", DISTRICT))
     await user.send("Кара-Суу")
-    await wait_text(user, "Сиз кимсиз?")
+    await wait_text(user, tr("ky", "<b>Who are you?</b>"))
     await user.press("Жергиликтүү кеңештин депутаты")
     await wait_text(user, "Кызыкчылыктарыңыз")
     await user.press("▫️ Адам укуктары")
@@ -45,7 +48,7 @@ async def join_in_kyrgyz(user: SimUser, name: str = "<b>Ainura & co</b>") -> Non
     await user.press("✔ Даяр")
     await wait_text(user, "Телефон номериңиз")
     await user.press_reply("📱 Телефон номеримди бөлүшүү")
-    await wait_text(user, "Сиздин маалыматтарыңыз жана макулдугуңуз")
+    await wait_text(user, "макулдугуңуз")
     await user.press("✅ Макулмун")
     await wait_text(user, "Сураныч, маалыматтарыңызды текшериңиз")
 
@@ -127,7 +130,7 @@ async def test_back_edit_and_invalid_input_keep_what_she_entered(
     await olga.press("г. Бишкек")
     await wait_text(olga, "Ваш район")
     await olga.press("⏭ Пропустить")
-    await wait_text(olga, "Кто вы?")
+    await wait_text(olga, tr("ru", "<b>Who are you?</b>"))
     await olga.press("Гендерный эксперт")
     await wait_text(olga, "Ваши интересы")
     await olga.press("✔ Готово")  # nothing chosen yet
@@ -160,13 +163,13 @@ async def test_restart_in_the_middle_of_signing_up(sandbox: Sandbox, bot: BotRun
     await zarina.send("/join")
     await wait_text(zarina, "Толук атыңыз")
     await zarina.send("Зарина Садыкова")
-    await wait_text(zarina, "Сиздин аймагыңыз")
+    await wait_text(zarina, tr("ky", "<b>Your region</b>"))
     await zarina.press("Талас облусу")
-    await wait_text(zarina, "Сиздин району")
+    await wait_text(zarina, tr("ky", DISTRICT))
 
     await bot.restart()
     await zarina.send("Манас району")
-    await wait_text(zarina, "Сиз кимсиз?")
+    await wait_text(zarina, tr("ky", "<b>Who are you?</b>"))
     await zarina.press("Гендердик эксперт")
     await wait_text(zarina, "Кызыкчылыктарыңыз")
     await zarina.press("▫️ Зомбулуктун алдын алуу")
@@ -189,7 +192,7 @@ async def test_leave_erases_her_data(sandbox: Sandbox, bot: BotRunner) -> None:
     assert await get_member(bot.application.db, ainura.id) is not None
 
     await ainura.send("/profile")
-    profile = await wait_text(ainura, "Сиздин профилиңиз")
+    profile = await wait_text(ainura, tr("ky", "<b>Your profile</b>"))
     assert "Айнура Токтогулова" in profile.text and "бекитүүнү күтүүдө" in profile.text
     await ainura.press("🚪 Коомчулуктан чыгуу")
     await wait_text(ainura, "Коомчулуктан чыгасызбы?")
@@ -211,17 +214,18 @@ async def test_profile_edits_and_notification_choices(sandbox: Sandbox, bot: Bot
     await aigul.press("✅ Кошулуу")
     await wait_text(aigul, "Башкы меню")
     await aigul.press("🤝 Мүчөлүк")
-    await wait_text(aigul, "Сиздин профилиңиз")
+    await wait_text(aigul, tr("ky", "<b>Your profile</b>"))
     await aigul.press("✏️ Аты")
     await wait_text(aigul, "Толук атыңыз")
     await aigul.send("Айгүл Бекова")
-    profile = await wait_text(aigul, "Сиздин профилиңиз")
+    profile = await wait_text(aigul, tr("ky", "<b>Your profile</b>"))
     assert "Аты: Айгүл Бекова" in profile.text
-    assert "Мага билдирүү: менин аймагымдагы иш-чаралар" in profile.text
-    await aigul.press("🔔 Иш-чаралар тууралуу билдирүүлөр")
-    await wait_text(aigul, "Мага билдирүү: бардык аймактардагы иш-чаралар")
-    await aigul.press("📣 Кулактандыруулар күйгүзүү/өчүрүү")
-    await wait_text(aigul, "Кулактандыруулар: өчүк")
+    notify = "Notify me about: {value}"
+    assert tr("ky", notify, value=tr("ky", "events in my region")) in profile.text
+    await aigul.press("🔔 " + tr("ky", "Events to notify"))
+    await wait_text(aigul, tr("ky", notify, value=tr("ky", "events in all regions")))
+    await aigul.press("📣 " + tr("ky", "Announcements on/off"))
+    await wait_text(aigul, tr("ky", "Announcements: {value}", value=tr("ky", "off")))
     member = await get_member(bot.application.db, aigul.id)
     assert member is not None
     assert (member.name, member.notify_events, member.notify_announcements) == (
@@ -273,7 +277,7 @@ async def test_a_new_conversation_takes_over_from_one_left_waiting(
     await wait_text(coordinator, "Ваш регион")  # the name went to the sign-up, not the search
     # And the other way round: a report left half-way, then /join again.
     await coordinator.send("/report")
-    await wait_text(coordinator, "О чём сообщение?")
+    await wait_text(coordinator, tr("ru", "<b>What is it about?</b>"))
     await coordinator.send("/join")
     await wait_text(coordinator, "Ваше полное имя")
     await coordinator.send("Гульнара")

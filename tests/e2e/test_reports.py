@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.services.reports import MAX_ATTACHMENTS
 from db.members import MemberDraft, create_member
 from db.reports import (
     ReportDraft,
@@ -25,6 +26,11 @@ from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+from tests.texts import part, tr
+
+FILE_ADDED = "File {number} of at most {max} added. Send more, or tap “Done”."
+DANGER = "<b>Is anyone in immediate danger right now?</b>"
+SENT = "✅ <b>Your report has been sent.</b> Reference: <b>{ref}</b>"
 
 STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
@@ -53,9 +59,9 @@ async def finish_report(user: SimUser, *, anonymous: bool) -> None:
     await user.press("Жок")
     await wait_text(user, "кантип байланыша алат?")
     if anonymous:
-        await user.press("🕶 Мени анонимдүү калтыруу")
+        await user.press("🕶 " + tr("ky", "Keep me anonymous"))
     else:
-        await user.press("👤 Координаторлор менин ким экенимди көрө алат")
+        await user.press("👤 " + tr("ky", "Coordinators may see who I am"))
     await wait_text(user, "кабарыңызды текшериңиз")
     await user.press("📨 Кабарды жөнөтүү")
     await wait_text(user, "Кабарыңыз жөнөтүлдү.")
@@ -76,22 +82,22 @@ async def test_full_report_in_kyrgyz_with_photo_and_document(
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     await report_until_story(aigul)
     await aigul.send_photo(PHOTO, caption="Жарааттар")
-    await wait_text(aigul, "1-файлы кошулду")
+    await wait_text(aigul, tr("ky", FILE_ADDED, number=1, max=MAX_ATTACHMENTS))
     await aigul.send_document(PDF, file_name="справка.pdf", mime_type="application/pdf")
-    await wait_text(aigul, "2-файлы кошулду")
+    await wait_text(aigul, tr("ky", FILE_ADDED, number=2, max=MAX_ATTACHMENTS))
     await aigul.press("✔ Даяр")
     await wait_text(aigul, "Бул качан болду?")
     await aigul.press("Кечээ")
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await wait_text(aigul, tr("ky", DANGER))
     await aigul.press("Жок")
     await wait_text(aigul, "Координаторлор сиз менен кантип байланыша алат?")
-    await aigul.press("🕶 Мени анонимдүү калтыруу")
+    await aigul.press("🕶 " + tr("ky", "Keep me anonymous"))
     summary = await wait_text(aigul, "Сураныч, кабарыңызды текшериңиз")
     assert "2 файл тиркелди" in summary.text and STORY in summary.text
     await aigul.press("📨 Кабарды жөнөтүү")
     done = await wait_text(aigul, "Кабарыңыз жөнөтүлдү.")
-    assert "Кайрылуунун номери: R-" in done.text
-    assert "115 — Акыйкатчынын" in done.text and "112 — Бирдиктүү" in done.text
+    assert part("ky", SENT) + " R-" in done.text
+    assert "115 — Акыйкатчынын" in done.text and "112 — 112 кызматы" in done.text
     assert "+996 312 383 330" in done.text
 
     await bot.settle()
@@ -129,7 +135,7 @@ async def test_danger_shows_help_and_alerts_coordinators_at_once(
     await aigul.press("✔ Даяр")
     await wait_text(aigul, "Бул качан болду?")
     await aigul.press("Бүгүн")
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await wait_text(aigul, tr("ky", DANGER))
     await aigul.press("⚠️ Ооба, бирөө коркунучта")
     help_lines = await wait_text(aigul, "Эгер азыр бирөө коркунучта болсо, чалыңыз:")
     for number in ("112", "102", "103"):
@@ -157,10 +163,10 @@ async def test_restart_in_the_middle_of_a_report_loses_nothing(
     await wait_text(aigul, "21.11.2026 түрүндө")
     yesterday = datetime.now(ZoneInfo("Asia/Bishkek")).date() - timedelta(days=1)
     await aigul.send(yesterday.strftime("%d.%m.%Y"))
-    await wait_text(aigul, "Азыр бирөөгө түздөн-түз коркунуч")
+    await wait_text(aigul, tr("ky", DANGER))
     await aigul.press("Жок")
     await wait_text(aigul, "кантип байланыша алат?")
-    await aigul.press("👤 Координаторлор менин ким экенимди көрө алат")
+    await aigul.press("👤 " + tr("ky", "Coordinators may see who I am"))
     summary = await wait_text(aigul, "кабарыңызды текшериңиз")
     assert STORY in summary.text and "Дагы бир нерсе" in summary.text
     assert "Кара-Суу" in summary.text and "Ош облусу" in summary.text
@@ -172,7 +178,7 @@ async def test_remove_from_my_phone_deletes_the_report_messages(
     aigul = await started(sandbox, "Aigul", "ky", username="aigul")
     before = len(aigul.transcript())
     await file_quick_report(aigul, anonymous=True)
-    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү")
+    await aigul.press("🧹 " + tr("ky", "Remove this report from my phone"))
     await wait_text(aigul, "Бул чаттан өчүрүлдү.")
     entries = aigul.transcript()
     report_part = entries[before:-1]
@@ -194,7 +200,7 @@ async def test_my_reports_add_information_and_no_access_to_others(
     (report,) = await reports_of(bot.application.db, aigul.id)
 
     await aigul.send("/myreports")
-    listing = await wait_text(aigul, "Сиздин кабарларыңыз")
+    listing = await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     assert buttons(listing) == [f"{report.ref} · жаңы"]
     await aigul.press(f"{report.ref} · жаңы")
     card = await wait_text(aigul, "Темасы: Кыйноо же катаал мамиле")
@@ -204,7 +210,7 @@ async def test_my_reports_add_information_and_no_access_to_others(
     await aigul.send("Күбөнүн аты Бакыт.")
     await wait_text(aigul, f"{report.ref} кабарына кошулду")
     await aigul.press("✔ Даяр")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     full = await get_report(bot.application.db, report.id)
     assert full is not None and [m.text for m in full.thread] == ["Күбөнүн аты Бакыт."]
     await bot.settle()
@@ -300,7 +306,7 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     await wait_text(coordinator, "Sent.")
 
     relayed = await wait_text(
-        aigul, f"Сиздин {report.ref} кабарыңыз боюнча координаторлордун жообу"
+        aigul, tr("ky", "Reply from the coordinators about your report {ref}:", ref=report.ref)
     )
     assert "Can we call you tomorrow?" in relayed.text
     await aigul.press("↩️ Жооп берүү")
@@ -329,7 +335,7 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
     for status in ("in_review", "resolved"):
         assert await set_status(db, report.id, status, actor_id=COORDINATOR_ID) is not None
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     await aigul.press(f"{report.ref} · чечилди")
     card = await wait_text(aigul, "Темасы:")
     assert "➕ Толуктоо" not in buttons(card)
@@ -347,7 +353,8 @@ async def test_each_report_is_removed_from_the_phone_on_its_own(
     first_done = aigul.last_bot_message()
     assert first_done is not None
     await file_quick_report(aigul)
-    await aigul.press("🧹 Бул кабарды телефонумдан өчүрүү", message_id=first_done.message_id)
+    remove = "🧹 " + tr("ky", "Remove this report from my phone")
+    await aigul.press(remove, message_id=first_done.message_id)
     await wait_text(aigul, "Бул чаттан өчүрүлдү.")
     stories = [e for e in aigul.transcript() if e.text == STORY]
     assert len(stories) == 2
@@ -383,7 +390,7 @@ async def test_long_threads_show_the_newest_replies_within_limits(
             text=f"Reply {n} <about> Tom & Jerry " + "x" * 500,
         )
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     await aigul.press(f"{report.ref} · жаңы")
     card = await wait_text(aigul, "Темасы:")
     assert "Reply 11 <about> Tom & Jerry" in card.text  # the newest, shown literally
@@ -396,7 +403,7 @@ async def test_adding_ends_by_itself_after_a_long_pause(sandbox: Sandbox, bot: B
     await file_quick_report(aigul)
     (report,) = await reports_of(bot.application.db, aigul.id)
     await aigul.send("/myreports")
-    await wait_text(aigul, "Сиздин кабарларыңыз")
+    await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     await aigul.press(f"{report.ref} · жаңы")
     await wait_text(aigul, "Темасы:")
     await aigul.press("➕ Толуктоо")
@@ -486,7 +493,7 @@ async def test_my_reports_come_in_pages(sandbox: Sandbox, bot: BotRunner) -> Non
             files_dir=bot.settings.data_dir,
         )
     await aigul.send("/myreports")
-    first = await wait_text(aigul, "Сиздин кабарларыңыз")
+    first = await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
     assert len(buttons(first)) == 11 and buttons(first)[-1] == "▶"  # 10 reports and ▶
     await aigul.press("▶")
     await aigul.wait_for(lambda u: buttons(u.last_bot_message())[-1] == "◀")
