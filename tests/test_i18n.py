@@ -155,6 +155,9 @@ def test_date_style_details() -> None:
     assert ru.short_datetime(late, now=next_year) == "24 мая 2026 г., 00:05"
     assert ru.short_datetime(datetime(2026, 9, 1, 4, tzinfo=UTC), now=late) == "1 сент., 10:00"
     assert ky.date(date(2026, 2, 1)) == "1-февраль, 2026-ж."
+    assert [t.short_date(late, now=late) for t in (ky, ru, en)] == ["24-май", "24 мая", "24 May"]
+    assert ru.short_date(date(2025, 11, 30), now=late) == "30 нояб. 2025 г."
+    assert ky.short_date(date(2025, 11, 30), now=late) == "30-ноябрь, 2025-ж."
     for t in (ky, ru, en):
         assert not re.search(r"AM|PM|\d/\d", t.datetime(late))
     assert export_datetime(MOMENT, ZoneInfo("Asia/Bishkek")) == "2026-11-30 15:35"

@@ -8,8 +8,10 @@ Dates and times have one house style, 24-hour clock everywhere (docs/GLOSSARY.md
     t.datetime(v)        30-ноябрь, 2026-ж., 15:35 · 30 ноября 2026 г., 15:35 ·
                          30 November 2026, 15:35
     t.date(v)            30-ноябрь, 2026-ж. · 30 ноября 2026 г. · 30 November 2026
-    t.short_datetime(v)  30-ноябрь, 15:35 · 30 нояб., 15:35 · 30 Nov, 15:35 (list labels;
-                         the year is added when it is not the current one)
+    t.short_datetime(v)  30-ноябрь, 15:35 · 30 нояб., 15:35 · 30 Nov, 15:35
+    t.short_date(v)      30-ноябрь · 30 нояб. · 30 Nov
+                         (the short forms are for list labels; they add the year when it is
+                         not the current one)
 
 The month names are written here rather than taken from Babel, whose Kyrgyz data does not
 match how Kyrgyz is written in Kyrgyzstan.
@@ -151,6 +153,13 @@ class Translator:
         local = self._local(value)
         current = self._local(now).year if now is not None else dt.datetime.now(self.tz).year
         return format_moment(self.lang, local, year=local.year != current, short=True)
+
+    def short_date(self, value: dt.date | dt.datetime, now: dt.datetime | None = None) -> str:
+        """For list labels: «30 нояб.», with the year only when it is not this year's."""
+        if isinstance(value, dt.datetime):
+            value = self._local(value).date()
+        current = self._local(now).year if now is not None else dt.datetime.now(self.tz).year
+        return format_day(self.lang, value, year=value.year != current, short=True)
 
     def format_datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
         """The house style whatever `fmt` asks for (kept for older call sites): a pattern
