@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
@@ -41,20 +42,60 @@ def occurred_name(t: Translator, value: str | None) -> str:
     return " – ".join(t.format_date(day) for day in days)
 
 
+# How many characters a button label may have, by how many buttons share its row: on a 360-dp
+# phone a button alone shows about 32 characters, two side by side about 18 each. Wider rows
+# (3, 4, ...) get an even share of about 36 characters.
+ROW_LIMITS: dict[int, int] = {1: 32, 2: 18}
+
+
+def row_limit(buttons_in_row: int) -> int:
+    """The most characters a label may have in a row of `buttons_in_row` buttons."""
+    return ROW_LIMITS.get(buttons_in_row, max(1, 36 // max(buttons_in_row, 1) - 1))
+
+
+def label_width(label: str) -> int:
+    """Characters as they take room on a button: a pictograph (emoji, ✅, ◀) counts as two,
+    variation selectors and joiners as none, everything else as one."""
+    width = 0
+    for ch in label:
+        kind = unicodedata.category(ch)
+        if kind in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if kind == "So" and ch != "№" else 1
+    return width
+
+
+def fits(labels: Sequence[str]) -> bool:
+    """Whether these labels fit side by side in one row."""
+    return all(label_width(label) <= row_limit(len(labels)) for label in labels)
+
+
 def in_rows(
     buttons: Sequence[InlineKeyboardButton], per_row: int = 2
 ) -> list[list[InlineKeyboardButton]]:
-    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    """Up to `per_row` buttons a row, in order, but only as many side by side as fit (see
+    `fits`); a label too long to share its row gets a row of its own."""
+    rows: list[list[InlineKeyboardButton]] = []
+    i = 0
+    while i < len(buttons):
+        n = min(per_row, len(buttons) - i)
+        while n > 1 and not fits([b.text for b in buttons[i : i + n]]):
+            n -= 1
+        rows.append(list(buttons[i : i + n]))
+        i += n
+    return rows
 
 
 def region_rows(t: Translator, callback_prefix: str) -> list[list[InlineKeyboardButton]]:
-    """The nine regions, two per row; each button's data is `callback_prefix` + its code."""
-    return in_rows(
-        [
-            InlineKeyboardButton(region_name(t, code), callback_data=f"{callback_prefix}{code}")
-            for code in REGIONS
-        ]
-    )
+    """The nine regions, two per row when every name fits, else one per row (a column is easier
+    to scan than a ragged mix); each button's data is `callback_prefix` + its code."""
+    buttons = [
+        InlineKeyboardButton(region_name(t, code), callback_data=f"{callback_prefix}{code}")
+        for code in REGIONS
+    ]
+    if all(fits([b.text, b.text]) for b in buttons):
+        return in_rows(buttons, 2)
+    return [[b] for b in buttons]
 
 
 def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyboardButton]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.catalog import Catalog, Message
@@ -16,6 +17,7 @@ from bot.i18n import (
     LANGUAGES,
     LOCALES_DIR,
     CatalogMissingError,
+    export_datetime,
     get_translator,
     load_catalog,
     resolve_language,
@@ -108,18 +110,61 @@ def test_plural_rules() -> None:
     assert [ru.plural(n) for n in (1, 2, 5, 11, 21, 22, 25)] == [0, 1, 2, 2, 0, 1, 2]
 
 
-def test_translator_translates_and_formats_dates_in_bishkek() -> None:
+def test_translator_translates_in_her_language() -> None:
     ky = get_translator("ky", "Asia/Bishkek")
     ru = get_translator("ru", "Asia/Bishkek")
     en = get_translator("en", "Asia/Bishkek")
     assert ky.gettext("Main menu") == "Башкы меню"
     assert ru.gettext("Main menu") == "Главное меню"
     assert en.gettext("Main menu") == "Main menu"
-    moment = datetime(2026, 11, 23, 18, 30, tzinfo=UTC)  # 00:30 next day in Bishkek (UTC+6)
-    assert "24" in ru.format_datetime(moment) and "0:30" in ru.format_datetime(moment)
-    assert "24" in ky.format_date(moment)
+
+
+# One house style for dates, 24-hour clock, in Bishkek time (docs/GLOSSARY.md, "Dates").
+MOMENT = datetime(2026, 11, 30, 9, 35, tzinfo=UTC)  # 15:35 in Bishkek (UTC+6)
+DATES = {
+    "ky": ("30-ноябрь, 2026-ж., 15:35", "30-ноябрь, 2026-ж.", "30-ноябрь, 15:35"),
+    "ru": ("30 ноября 2026 г., 15:35", "30 ноября 2026 г.", "30 нояб., 15:35"),
+    "en": ("30 November 2026, 15:35", "30 November 2026", "30 Nov, 15:35"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_dates_and_times_in_the_house_style(lang: str) -> None:
+    t = get_translator(lang, "Asia/Bishkek")
+    full, day, short = DATES[lang]
+    assert t.datetime(MOMENT) == full
+    assert t.date(MOMENT) == day and t.date(date(2026, 11, 30)) == day
+    assert t.short_datetime(MOMENT, now=MOMENT) == short
+    # Older call sites get the same style whatever Babel format they ask for.
+    for fmt in ("short", "medium", "long", "full"):
+        assert t.format_datetime(MOMENT, fmt) == full
+        assert t.format_date(MOMENT, fmt) == day
+    assert t.format_datetime(MOMENT, "d MMM HH:mm") == t.short_datetime(MOMENT)
+
+
+def test_date_style_details() -> None:
+    ky = get_translator("ky", "Asia/Bishkek")
+    ru = get_translator("ru", "Asia/Bishkek")
+    en = get_translator("en", "Asia/Bishkek")
+    late = datetime(2026, 5, 23, 18, 5, tzinfo=UTC)  # 00:05 on 24 May in Bishkek
+    assert ky.datetime(late) == "24-май, 2026-ж., 00:05"
+    assert ru.datetime(late) == "24 мая 2026 г., 00:05"
+    assert en.datetime(late) == "24 May 2026, 00:05"
+    # A short label names the year when it is not this year's.
+    next_year = datetime(2027, 1, 2, tzinfo=UTC)
+    assert ru.short_datetime(late, now=next_year) == "24 мая 2026 г., 00:05"
+    assert ru.short_datetime(datetime(2026, 9, 1, 4, tzinfo=UTC), now=late) == "1 сент., 10:00"
+    assert ky.date(date(2026, 2, 1)) == "1-февраль, 2026-ж."
+    assert [t.short_date(late, now=late) for t in (ky, ru, en)] == ["24-май", "24 мая", "24 May"]
+    assert ru.short_date(date(2025, 11, 30), now=late) == "30 нояб. 2025 г."
+    assert ky.short_date(date(2025, 11, 30), now=late) == "30-ноябрь, 2025-ж."
+    for t in (ky, ru, en):
+        assert not re.search(r"AM|PM|\d/\d", t.datetime(late))
+    assert export_datetime(MOMENT, ZoneInfo("Asia/Bishkek")) == "2026-11-30 15:35"
     with pytest.raises(ValueError):
         en.format_datetime(datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        export_datetime(datetime(2026, 1, 1), ZoneInfo("Asia/Bishkek"))
 
 
 def test_missing_catalog_fails_loudly() -> None:

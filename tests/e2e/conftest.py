@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import Sandbox
+from tests.e2e.button_layout import unexpected_wide_buttons
 from tests.e2e.runner import BotRunner, make_settings
 
 
@@ -17,6 +18,9 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     await sb.start(host="127.0.0.1", port=0)
     yield sb
     await sb.stop()
+    # Every button it was sent fits its row on a phone (tests/e2e/button_layout.py).
+    wide = unexpected_wide_buttons(sb.calls)
+    assert not wide, "\n".join(map(str, wide))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from sandbox import Sandbox
 from tests.conftest import SETTING_NAMES
 from tests.e2e.helpers import wait_text
 from tests.e2e.runner import TOKEN
+from tests.texts import tr
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,7 +152,7 @@ async def test_a_report_half_way_survives_the_process_being_killed(
         await nurila.press("Русский")
         await nurila.next_bot_message(timeout=15)
         await nurila.send("/report")
-        await wait_text(nurila, "О чём сообщение?")
+        await wait_text(nurila, tr("ru", "<b>What is it about?</b>"))
         await nurila.press("Коррупция")
         await wait_text(nurila, "Где это произошло?")
 

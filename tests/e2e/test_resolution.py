@@ -6,6 +6,7 @@ from bot.services.resolution import builtin_source
 from sandbox import Sandbox
 from tests.e2e.helpers import buttons, kyrgyz_reader, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner
+from tests.texts import tr
 
 
 async def test_contents_point_next_other_language_and_back(
@@ -137,7 +138,11 @@ async def test_coordinator_replaces_a_text_and_marks_it_official(
     preview = await coordinator.next_bot_message()
     assert preview.kind == "document" and preview.file_name == "preview-ru.html"
     ready = await coordinator.next_bot_message()
-    assert "готов: все 10 разделов и 5 примечаний на месте" in ready.text
+    draft_ready = (
+        "Draft {version} ({language}) is ready: all {count} sections and {notes} notes are in "
+        "place. Check the preview, then publish it."
+    )
+    assert ready.text == tr("ru", draft_ready, version=1, language="Русский", count=10, notes=5)
 
     # Readers still see the old text until it is published.
     await reader.send("/resolution 2")
@@ -155,7 +160,7 @@ async def test_coordinator_replaces_a_text_and_marks_it_official(
     await coordinator.send("/setresolution")
     status = await coordinator.next_bot_message()
     assert "Русский: версия" in status.text
-    await coordinator.press("Отметить как официальный: Русский")
+    await coordinator.press(tr("ru", "Mark {language} official", language="Русский"))
     await wait_text(coordinator, "Отметить действующий текст (Русский) как официальный?")
     await coordinator.press("🏛 Да, отметить как официальный")
     await wait_text(coordinator, "теперь отмечен как официальный")
