@@ -59,8 +59,6 @@ KNOWN: tuple[re.Pattern[str], ...] = (
     re.compile(r"(⚠️ )?R-\d{4}-\d{4} · .+ · .+ · .+ · .+"),
     # reports_admin card: "Reply to the reporter" and "Internal note" side by side -> in_rows().
     *(re.compile(re.escape("✉️ " + tr(lang, "Reply to the reporter"))) for lang in LANGUAGES),
-    # membership profile: one on/off button -> "Turn announcements on" / "... off" by state.
-    *(re.compile(re.escape("📣 " + tr(lang, "Announcements on/off"))) for lang in LANGUAGES),
 )
 
 

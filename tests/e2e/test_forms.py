@@ -19,6 +19,7 @@ from tests.e2e.test_reports import (
     WHEN_Q,
     WHERE_Q,
     finish_report,
+    mine_label,
     report_until_story,
 )
 from tests.texts import head, tr
@@ -253,7 +254,7 @@ async def test_files_added_later_from_my_reports(sandbox: Sandbox, bot: BotRunne
     (report,) = await reports_of(bot.application.db, aigul.id)
     await aigul.send("/myreports")
     await wait_text(aigul, tr("ky", "<b>Your reports</b>"))
-    await aigul.press(f"{report.ref} · {tr('ky', 'new')}")
+    await aigul.press(mine_label(report))
     await wait_text(aigul, report.ref)
     await aigul.wait_for(
         lambda u: "➕ " + tr("ky", "Add information") in buttons(u.last_bot_message())

@@ -268,7 +268,7 @@ async def test_profile_edits_and_notification_choices(sandbox: Sandbox, bot: Bot
     await wait_text(aigul, tr("ky", "Saved."))
     profile = await wait_text(aigul, tr("ky", "<b>Your profile</b>"))
     assert tr("ky", "Name: {value}", value="Айгүл Бекова") in profile.text
-    assert tr("ky", "Notify me about: {value}", value=tr("ky", "events in my region")) in (
+    assert tr("ky", "Event notifications: {value}", value=tr("ky", "in my region")) in (
         profile.text
     )
     # ✏️ then ◀ Back: the profile again, unchanged.
@@ -279,10 +279,11 @@ async def test_profile_edits_and_notification_choices(sandbox: Sandbox, bot: Bot
     assert "Кара-Суу" in back.text
     await aigul.press("🔔 " + tr("ky", "Events to notify"))
     await wait_text(
-        aigul, tr("ky", "Notify me about: {value}", value=tr("ky", "events in all regions"))
+        aigul, tr("ky", "Event notifications: {value}", value=tr("ky", "in all regions"))
     )
-    await aigul.press("📣 " + tr("ky", "Announcements on/off"))
-    await wait_text(aigul, tr("ky", "Announcements: {value}", value=tr("ky", "off")))
+    await aigul.press("📣 " + tr("ky", "Turn announcements off"))
+    off = await wait_text(aigul, tr("ky", "Announcements: {value}", value=tr("ky", "off")))
+    assert "📣 " + tr("ky", "Turn announcements on") in buttons(off)
     member = await get_member(bot.application.db, aigul.id)
     assert member is not None
     assert (member.name, member.district, member.notify_events, member.notify_announcements) == (

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.handlers.reports.mine import my_report_label
 from bot.i18n import get_translator
 from db.members import MemberDraft, create_member
 from db.reports import (
     ReportDraft,
     Reporter,
+    ReportInfo,
     add_message,
     create_report,
     get_report,
@@ -43,6 +45,11 @@ SENT = "✅ <b>Your report has been sent.</b>"
 ADDED = "Added. Send more, or tap “Done”."
 ADD_PROMPT = "Write what you want to add to {ref}, or send files."
 MY_REPORTS = "<b>Your reports</b>"
+
+
+def mine_label(report: ReportInfo, lang: str = "ky") -> str:
+    """Her report's button in /myreports."""
+    return my_report_label(get_translator(lang, "Asia/Bishkek"), report)
 
 
 def ky(msgid: str, **values: object) -> str:
@@ -233,8 +240,9 @@ async def test_my_reports_add_information_and_no_access_to_others(
 
     await aigul.send("/myreports")
     listing = await wait_text(aigul, ky(MY_REPORTS))
-    assert buttons(listing) == [f"{report.ref} · {ky('new')}"]
-    await aigul.press(f"{report.ref} · {ky('new')}")
+    assert buttons(listing) == [mine_label(report)]
+    assert f"{report.ref} · " in listing.text and ky("new") in listing.text
+    await aigul.press(mine_label(report))
     card = await wait_text(aigul, ky("About: {value}", value=ky("Torture or ill-treatment")))
     assert STORY in card.text
     await aigul.press("➕ " + ky("Add information"))
@@ -368,7 +376,7 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
         assert await set_status(db, report.id, status, actor_id=COORDINATOR_ID) is not None
     await aigul.send("/myreports")
     await wait_text(aigul, ky(MY_REPORTS))
-    await aigul.press(f"{report.ref} · {ky('resolved')}")
+    await aigul.press(mine_label(report))
     card = await wait_text(aigul, part("ky", "About: {value}"))
     assert "➕ " + ky("Add information") not in buttons(card)
     refused = await aigul.callback_answer(await aigul.forge_press(f"my:add:{report.id}"))
@@ -426,7 +434,7 @@ async def test_long_threads_show_the_newest_replies_within_limits(
         )
     await aigul.send("/myreports")
     await wait_text(aigul, ky(MY_REPORTS))
-    await aigul.press(f"{report.ref} · {ky('new')}")
+    await aigul.press(mine_label(report))
     card = await wait_text(aigul, part("ky", "About: {value}"))
     assert "Reply 11 <about> Tom & Jerry" in card.text  # the newest, shown literally
     assert "Reply 0 " not in card.text
@@ -439,7 +447,7 @@ async def test_adding_ends_by_itself_after_a_long_pause(sandbox: Sandbox, bot: B
     (report,) = await reports_of(bot.application.db, aigul.id)
     await aigul.send("/myreports")
     await wait_text(aigul, ky(MY_REPORTS))
-    await aigul.press(f"{report.ref} · {ky('new')}")
+    await aigul.press(mine_label(report))
     await wait_text(aigul, part("ky", "About: {value}"))
     await aigul.press("➕ " + ky("Add information"))
     await wait_text(aigul, head("ky", ADD_PROMPT))

@@ -31,9 +31,9 @@ LANGUAGE_MENU = "menu:language"
 
 def profile_text(t: Translator, member: MemberInfo) -> str:
     events = {
-        "region": t.gettext("events in my region"),
-        "all": t.gettext("events in all regions"),
-        "none": t.gettext("no events"),
+        "region": t.gettext("in my region"),
+        "all": t.gettext("in all regions"),
+        "none": t.gettext("turned off"),
     }[member.notify_events]
     status = (
         t.gettext("member") if member.status == "approved" else t.gettext("waiting for approval")
@@ -52,7 +52,7 @@ def profile_text(t: Translator, member: MemberInfo) -> str:
             t.gettext("Status: {value}").format(value=status),
             *details_lines(t, values),
             "",
-            t.gettext("Notify me about: {value}").format(value=events),
+            t.gettext("Event notifications: {value}").format(value=events),
             t.gettext("Announcements: {value}").format(
                 value=t.gettext("on") if member.notify_announcements else t.gettext("off")
             ),
@@ -61,7 +61,7 @@ def profile_text(t: Translator, member: MemberInfo) -> str:
     )
 
 
-def profile_keyboard(t: Translator) -> InlineKeyboardMarkup:
+def profile_keyboard(t: Translator, member: MemberInfo) -> InlineKeyboardMarkup:
     rows = in_rows(
         [
             InlineKeyboardButton("✏️ " + t.gettext(step.label or ""), callback_data=EDIT(step.name))
@@ -72,7 +72,13 @@ def profile_keyboard(t: Translator) -> InlineKeyboardMarkup:
         [InlineKeyboardButton("🔔 " + t.gettext("Events to notify"), callback_data=EVENTS())],
         [
             InlineKeyboardButton(
-                "📣 " + t.gettext("Announcements on/off"), callback_data=ANNOUNCEMENTS()
+                "📣 "
+                + (
+                    t.gettext("Turn announcements off")
+                    if member.notify_announcements
+                    else t.gettext("Turn announcements on")
+                ),
+                callback_data=ANNOUNCEMENTS(),
             )
         ],
         [InlineKeyboardButton("🌐 " + t.gettext("Language"), callback_data=LANGUAGE_MENU)],
@@ -100,7 +106,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
             ),
         )
         return
-    await edit_or_send(update, context, profile_text(t, member), profile_keyboard(t))
+    await edit_or_send(update, context, profile_text(t, member), profile_keyboard(t, member))
 
 
 # -- changing one answer: a one-question form on the questions of /join ------------------------
@@ -135,7 +141,7 @@ async def save_field(turn: Turn) -> bool:
     assert member is not None
     t = turn.t
     await turn.say(t.gettext("Saved."))
-    await turn.say(profile_text(t, member), profile_keyboard(t))
+    await turn.say(profile_text(t, member), profile_keyboard(t, member))
     return True
 
 
@@ -143,7 +149,7 @@ async def back_to_profile(turn: Turn) -> None:
     member = await get_member(turn.context.db, turn.user_id)
     t = turn.t
     if member is not None:
-        await turn.say(profile_text(t, member), profile_keyboard(t))
+        await turn.say(profile_text(t, member), profile_keyboard(t, member))
 
 
 PROFILE = Form(

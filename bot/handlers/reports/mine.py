@@ -60,10 +60,10 @@ async def my_reports(update: Update, context: BotContext) -> None:
     parsed = LIST.parse(update.callback_query.data) if update.callback_query else None
     if parsed:  # my:list:<page>
         page = min(parsed[0], pages - 1)
-    rows = [
-        [InlineKeyboardButton(f"{r.ref} · {status_name(t, r.status)}", callback_data=OPEN(r.id))]
-        for r in reports[page * MY_PAGE : (page + 1) * MY_PAGE]
-    ]
+    shown = reports[page * MY_PAGE : (page + 1) * MY_PAGE]
+    lines = [t.gettext("<b>Your reports</b>")]
+    lines += [f"{r.ref} · {t.short_date(r.created_at)} — {status_name(t, r.status)}" for r in shown]
+    rows = [[InlineKeyboardButton(my_report_label(t, r), callback_data=OPEN(r.id))] for r in shown]
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton("◀", callback_data=LIST(page - 1)))
@@ -71,9 +71,12 @@ async def my_reports(update: Update, context: BotContext) -> None:
         nav.append(InlineKeyboardButton("▶", callback_data=LIST(page + 1)))
     if nav:
         rows.append(nav)
-    await edit_or_send(
-        update, context, t.gettext("<b>Your reports</b>"), InlineKeyboardMarkup(rows)
-    )
+    await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def my_report_label(t: Translator, report: ReportInfo) -> str:
+    """A report's button in /myreports: its reference and day (the status is in the text)."""
+    return f"{report.ref} · {t.short_date(report.created_at)}"
 
 
 async def _own_report(update: Update, context: BotContext, report_id: int) -> ReportInfo | None:
