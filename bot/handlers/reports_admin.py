@@ -40,7 +40,13 @@ from bot.keyboards import category_name, in_rows, occurred_name, region_name, st
 from bot.notify import Render, deliver, notify_each
 from bot.replies import refuse
 from bot.services.community import REGIONS
-from bot.services.reports import CATEGORIES, STATUSES, TRANSITIONS
+from bot.services.reports import (
+    CATEGORIES,
+    STATUSES,
+    TRANSITIONS,
+    due_for_raising,
+    move_report,
+)
 from bot.services.roles import Roles, all_coordinators, may_see_reports, roles_of
 from db.audit import audit
 from db.reports import (
@@ -50,14 +56,12 @@ from db.reports import (
     add_message,
     assign,
     count_by_status,
-    due_for_raising,
     get_report,
     list_reports,
     mark_raised,
     read_attachment,
     record_view,
     reporter_of,
-    set_status,
 )
 from db.types import utcnow
 from db.users import get_user
@@ -693,11 +697,7 @@ async def change_status(update: Update, context: BotContext, m: Match) -> None:
     t = context.t
     target = m.group(2)
     actor = update.effective_user.id
-    previous = (
-        await set_status(context.db, report.id, target, actor_id=actor)
-        if target in STATUSES
-        else None
-    )
+    previous = await move_report(context.db, report.id, target, actor_id=actor)
     if previous is None:
         # A stale or forged button. Only an alert: re-drawing an unchanged card would be an
         # edit to identical content, which Telegram refuses.
