@@ -39,3 +39,29 @@ def test_the_storage_imports_nothing_from_the_bot() -> None:
 
 def test_services_know_no_telegram_and_no_handlers() -> None:
     assert imports_of("bot/services", "telegram", "bot.handlers") == []
+
+
+def test_handlers_do_not_import_each_other() -> None:
+    """Shared pieces live outside bot/handlers (menu, callbacks, keys, replies, services);
+    inside a feature's own package its modules may import one another."""
+    found = []
+    handlers = ROOT / "bot" / "handlers"
+    for path in sorted(handlers.rglob("*.py")):
+        own = path.relative_to(handlers).parts
+        feature = own[0].removesuffix(".py")
+        for line, module in imported_modules(path):
+            if module.startswith("bot.handlers."):
+                target = module.removeprefix("bot.handlers.").split(".")[0]
+                if target != feature:
+                    found.append(f"{path.relative_to(ROOT)}:{line}: {module}")
+    assert found == []
+
+
+def test_no_private_modules_of_python_telegram_bot() -> None:
+    private = [
+        hit
+        for folder in ("bot", "db", "sandbox", "bench")
+        for hit in imports_of(folder, "telegram", "telegram.ext")
+        if any(part.startswith("_") for part in hit.rsplit(": ", 1)[1].split("."))
+    ]
+    assert private == []

@@ -28,10 +28,9 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
-from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.keyboards import in_rows, nav_row, region_name, region_rows
-from bot.menu import main_menu_keyboard, main_menu_text
+from bot.menu import main_menu_keyboard, main_menu_text, refresh_commands
 from bot.notify import notify_each
 from bot.replies import edit_or_send, message_html, replace_buttons
 from bot.services.community import INTERESTS, NOTIFY_EVENTS, OCCUPATIONS, REGIONS

@@ -43,8 +43,8 @@ from bot.replies import edit_or_send, message_html, refuse
 from bot.services.community import REGIONS
 from bot.services.help_contacts import Contact, contacts_for, current_directory
 from bot.services.reports import CATEGORIES, MAX_ATTACHMENTS, MAX_FILE_BYTES
-from bot.services.resolution import utf16_len
 from bot.services.roles import report_viewers
+from bot.text import utf16_len
 from db.members import get_member
 from db.reports import (
     FileIn,

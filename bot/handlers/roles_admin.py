@@ -15,19 +15,16 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import Any, cast
+from typing import Any
 
 from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
-    Application,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -36,17 +33,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext, SolidarityApp
+from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import DEFAULT_LANGUAGE, N_, Translator, get_translator, resolve_language
 from bot.keyboards import in_rows, region_name, region_rows
-from bot.menu import bot_commands
+from bot.menu import refresh_commands
 from bot.replies import edit_or_send, refuse, require_coordinator
 from bot.services.community import OCCUPATIONS, REGIONS
 from bot.services.roles import Roles, roles_of
 from db.audit import audit
 from db.members import MemberInfo, count_members, find_members, get_member, list_members
-from db.roles import privileged_ids, set_grants
+from db.roles import set_grants
 from db.users import UserInfo, get_user, set_blocked
 
 log = logging.getLogger(__name__)
@@ -81,18 +78,6 @@ EXPORT = "members:csv"
 EXPORT_PATTERN = rf"^{EXPORT}$"
 
 STATUS_NAMES: dict[str, str] = {"approved": N_("approved"), "pending": N_("pending")}
-
-# Added to the public commands (bot.menu.COMMANDS) in the menus of privileged people.
-MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
-REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
-COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
-    MEMBERS_COMMAND,
-    ("roles", N_("Give or remove coordinator and regional lead roles")),
-    ("setresolution", N_("Replace a text of the resolution or mark it official")),
-    REPORTS_COMMAND,
-    ("setcontacts", N_("Edit the help lines shown with reports")),
-)
-LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
 
 CSV_COLUMNS = (
     "user_id",
@@ -152,52 +137,6 @@ def _roles_text(t: Translator, roles: Roles) -> str:
 
 def _language_of(user: UserInfo) -> str:
     return resolve_language(user.language, user.telegram_language) or DEFAULT_LANGUAGE
-
-
-# -- command menus of privileged people -----------------------------------------
-
-
-def role_commands(t: Translator, roles: Roles, leads_see_reports: bool = False) -> list[BotCommand]:
-    """The public commands plus those of her role."""
-    extra: tuple[tuple[str, str], ...]
-    if roles.coordinator:
-        extra = COORDINATOR_COMMANDS
-    elif roles.lead_regions:
-        extra = LEAD_COMMANDS + ((REPORTS_COMMAND,) if leads_see_reports else ())
-    else:
-        extra = ()
-    return bot_commands(t) + [BotCommand(command, t.gettext(desc)) for command, desc in extra]
-
-
-async def refresh_commands(
-    application: Application[Any, Any, Any, Any, Any, Any], user_id: int
-) -> None:
-    """Her own command menu (chat scope, in her language) if she has a role; else remove it so
-    she sees the public one. Nothing is sent for people who never wrote to the bot (Telegram
-    knows no chat with them) or who blocked it."""
-    app = cast(SolidarityApp, application)
-    user = await get_user(app.db, user_id)
-    if user is None or user.blocked:
-        return
-    roles = await roles_of(app.db, app.settings, user_id)
-    scope = BotCommandScopeChat(user_id)
-    try:
-        if roles.privileged:
-            t = get_translator(_language_of(user), app.settings.timezone)
-            commands = role_commands(t, roles, app.settings.leads_see_reports)
-            await app.bot.set_my_commands(commands, scope=scope)
-        else:
-            await app.bot.delete_my_commands(scope=scope)
-    except TelegramError as exc:
-        log.warning("Could not update the commands of user %s: %s", user_id, exc)
-
-
-async def register_role_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """At start-up: the command menu of every coordinator and regional lead."""
-    app = cast(SolidarityApp, application)
-    ids = set(app.settings.coordinator_ids) | await privileged_ids(app.db)
-    for user_id in sorted(ids):
-        await refresh_commands(app, user_id)
 
 
 # -- /roles: find a member --------------------------------------------------------

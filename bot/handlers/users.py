@@ -9,8 +9,8 @@ from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
 from bot.context import BotContext
-from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import resolve_language
+from bot.menu import refresh_commands
 from db.roles import privileged_ids
 from db.users import record_user, set_blocked
 
