@@ -24,7 +24,7 @@ from bot.handlers import (
     fallback,
     membership,
     reports,
-    reports_admin,
+    reports_desk,
     resolution,
     resolution_admin,
     roles_admin,
@@ -52,7 +52,7 @@ async def post_init(application: Application) -> None:
     await app.db.connect()
     await register_commands(app)
     log.info("Bot @%s is ready", app.bot.username)
-    await reports_admin.schedule_jobs(app)
+    await reports_desk.schedule_jobs(app)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -106,7 +106,7 @@ def build_application(
         *roles_admin.build_handlers(),
         *contacts_admin.build_handlers(),
         *reports.build_handlers(),
-        *reports_admin.build_handlers(),
+        *reports_desk.build_handlers(),
         *membership.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),

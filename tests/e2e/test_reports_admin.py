@@ -10,7 +10,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-from bot.handlers.reports_admin import raise_stale_reports
+from bot.handlers.reports_desk import raise_stale_reports
 from bot.i18n import get_translator
 from db.audit import AuditRecord, audit_entries
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
