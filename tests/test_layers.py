@@ -57,6 +57,11 @@ def test_handlers_do_not_import_each_other() -> None:
     assert found == []
 
 
+def test_the_sandbox_and_benchmarks_do_not_use_the_tests() -> None:
+    assert imports_of("sandbox", "tests") == []
+    assert imports_of("bench", "tests") == []
+
+
 def test_no_private_modules_of_python_telegram_bot() -> None:
     private = [
         hit
