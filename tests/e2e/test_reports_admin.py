@@ -11,15 +11,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.handlers.reports_desk import raise_stale_reports
+from bot.handlers.reports_desk.replies import REPLY_MAX
 from bot.i18n import get_translator
 from db.audit import AuditRecord, audit_entries
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
 from db.reports import set_status as store_status
 from db.roles import set_grants
 from db.types import utcnow
+from db.users import get_user
 from sandbox import Entry, Sandbox, SimUser
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+from tests.texts import part, tr
 
 COORDINATOR_ONLY = "This is only for coordinators."
 REPORTER_ID = 777123456
@@ -29,6 +32,10 @@ REPORTER_PHONE = "+996700111222"
 SECRETS = (REPORTER_NAME, "Secretova", REPORTER_USERNAME, REPORTER_PHONE, "996700111222")
 STORY = "He was beaten in the <b>cell</b> of the Osh police station & threatened"
 PDF = b"%PDF-1.4 medical certificate"
+WRITE_REPLY = (
+    "Write your reply to the reporter of {ref} in one message. She will see it as coming from "
+    "the coordinators, without your name."
+)
 
 
 async def reporter_in(sandbox: Sandbox, lang: str = "en") -> SimUser:
@@ -351,6 +358,40 @@ async def test_reply_reaches_the_reporter_and_notes_do_not(
     actions = [(e.action, e.actor_id) for e in await audit_of(bot)]
     assert ("report.replied", COORDINATOR_ID) in actions
     assert ("report.noted", COORDINATOR_ID) in actions
+
+
+async def test_a_reply_too_long_waits_for_a_shorter_one_and_a_blocked_reporter_is_reported(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    aigul = await reporter_in(sandbox)
+    report = await file_report(bot)
+    await coordinator.send("/reports")
+    await wait_text(coordinator, tr("en", "Incident reports"))
+    await press_data(coordinator, f"rep:open:{report.id}")
+    await wait_text(coordinator, tr("en", "Report {ref}", ref=report.ref))
+    await coordinator.press("✉️ " + tr("en", "Reply to the reporter"))
+    await wait_text(coordinator, part("en", WRITE_REPLY))
+
+    await coordinator.send("x" * (REPLY_MAX + 1))
+    too_long = "Please keep it under {max} characters, or /cancel."
+    await wait_text(coordinator, tr("en", too_long, max=REPLY_MAX))
+    aigul.blocked = True  # she blocked the bot; the bot learns it when it writes to her
+    await coordinator.send("We will call you")  # still waited for: this one is the reply
+    unreachable = "Saved, but the reporter could not be reached (she may have blocked the bot)."
+    await wait_text(coordinator, tr("en", unreachable))
+    (refused,) = sandbox.breaches
+    assert refused.method == "sendMessage" and refused.error_code == 403
+    sandbox.breaches.clear()
+
+    db = bot.application.db
+    stored = await get_report(db, report.id)
+    assert stored is not None and [(m.author, m.text) for m in stored.thread] == [
+        ("coordinator", "We will call you")
+    ]
+    person = await get_user(db, aigul.id)
+    assert person is not None and person.blocked
+    assert not [m for m in aigul.bot_messages() if "We will call you" in m.text]
 
 
 async def test_long_report_is_cut_and_sent_whole_as_a_file(
