@@ -43,6 +43,11 @@ def tr(lang: str, msgid: str, **values: object) -> str:
     return plain(text)
 
 
+def en(msgid: str, **values: object) -> str:
+    """`msgid` in English (the msgid itself, checked to be one), with `values` filled in."""
+    return tr("en", msgid, **values)
+
+
 def ntr(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
     """A counted text (`n` fills {count} unless given)."""
     values.setdefault("count", n)

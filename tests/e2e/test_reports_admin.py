@@ -21,12 +21,7 @@ from db.users import get_user
 from sandbox import Entry, Sandbox, SimUser
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
-from tests.texts import part, tr
-
-
-def en(msgid: str, **values: object) -> str:
-    return tr("en", msgid, **values)
-
+from tests.texts import en, part, tr
 
 COORDINATOR_ONLY = en("This is only for coordinators.")
 TITLE = en("Incident reports")
@@ -121,6 +116,14 @@ def move(status: str) -> str:
     return "→ " + en(status)
 
 
+async def open_card(coordinator: SimUser, report: ReportInfo) -> Entry:
+    """/reports, then the report's card from the list."""
+    await coordinator.send("/reports")
+    await wait_text(coordinator, TITLE)
+    await press_data(coordinator, f"rep:open:{report.id}")
+    return await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+
+
 async def audit_of(bot: BotRunner) -> list[AuditRecord]:
     return await audit_entries(bot.application.db, limit=1000)
 
@@ -194,10 +197,7 @@ async def test_named_report_card_and_status_change_told_in_kyrgyz(
     aigul = await reporter_in(sandbox, "ky")
     report = await file_report(bot, "ky", anonymous=False, danger=True)
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    card = await open_card(coordinator, report)
     assert STORY in card.text  # shown literally: escaped, not parsed as HTML
     assert en("Place: {value}").format(value="Kara-Suu <district>") in card.text
     assert en("Immediate danger") in card.text
@@ -257,10 +257,7 @@ async def test_anonymous_report_shows_nobody_in_card_files_and_export(
         ),
     )
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    card = await open_card(coordinator, report)
     assert en("Reported by: anonymous") in card.text
     assert en("Attachments: {count}", count=2) in card.text
 
@@ -352,10 +349,7 @@ async def test_reply_reaches_the_reporter_and_notes_do_not(
     aigul = await reporter_in(sandbox)
     report = await file_report(bot)
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    await open_card(coordinator, report)
     await coordinator.press(REPLY_BUTTON)
     await wait_text(coordinator, en(WRITE_REPLY, ref=report.ref))
     await coordinator.send("We <will> call you & help, stay safe")
@@ -393,10 +387,7 @@ async def test_reply_reaches_the_reporter_and_notes_do_not(
     assert "Zhyldyz" not in transcript and str(COORDINATOR_ID) not in transcript
     assert len([m for m in aigul.bot_messages() if heading in m.text]) == 1
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    card = await open_card(coordinator, report)
     you = en("you")
     # The time of each message stands last, after the name: the text up to it is checked.
     assert en("Reply to the reporter by {name}, {date}", name=you, date="") in card.text
@@ -415,10 +406,7 @@ async def test_a_reply_too_long_waits_for_a_shorter_one_and_a_blocked_reporter_i
     coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
     aigul = await reporter_in(sandbox)
     report = await file_report(bot)
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    await open_card(coordinator, report)
     await coordinator.press(REPLY_BUTTON)
     await wait_text(coordinator, part("en", WRITE_REPLY))
 
@@ -450,10 +438,7 @@ async def test_long_report_is_cut_and_sent_whole_as_a_file(
     await reporter_in(sandbox)
     story = "".join(f"Line {n}: what happened & who <saw> it. " for n in range(300))
     report = await file_report(bot, text=story)
-    await coordinator.send("/reports")
-    await wait_text(coordinator, TITLE)
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    card = await open_card(coordinator, report)
     assert en("The text is cut here: “Full text” sends all of it.") in card.text
     assert len(card.text) <= 4096
     await coordinator.press("📄 " + en("Full text"))

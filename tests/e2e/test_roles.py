@@ -14,12 +14,7 @@ from db.roles import grants_of, set_grants
 from sandbox import Entry, Sandbox, SimUser, scope_key
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner
-from tests.texts import tr
-
-
-def en(msgid: str, **values: object) -> str:
-    return tr("en", msgid, **values)
-
+from tests.texts import en
 
 COORDINATOR_ONLY = en("This is only for coordinators.")
 PRIVILEGED_ONLY = en("This is only for coordinators and regional leads.")

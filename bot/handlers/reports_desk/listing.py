@@ -48,26 +48,23 @@ async def list_view(
     db = context.db
     regions = visible_regions(roles, wanted.region)
     counts = await count_by_status(db, regions=regions, category=wanted.category)
-    page = max(0, wanted.page)
-    reports, total = await list_reports(
-        db,
-        status=wanted.status,
-        regions=regions,
-        category=wanted.category,
-        offset=page * PAGE_SIZE,
-        limit=PAGE_SIZE,
-    )
-    pages = max(1, -(-total // PAGE_SIZE))
-    if page >= pages:  # the list got shorter since the button was made
-        page = pages - 1
-        reports, total = await list_reports(
+
+    async def page_of(number: int) -> tuple[list[ReportInfo], int]:
+        return await list_reports(
             db,
             status=wanted.status,
             regions=regions,
             category=wanted.category,
-            offset=page * PAGE_SIZE,
+            offset=number * PAGE_SIZE,
             limit=PAGE_SIZE,
         )
+
+    page = max(0, wanted.page)
+    reports, total = await page_of(page)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page >= pages:  # the list got shorter since the button was made
+        page = pages - 1
+        reports, total = await page_of(page)
     f = replace(wanted, page=page)
     if context.user_data is not None:
         context.user_data[keys.REPORT_LIST] = f.to_json()

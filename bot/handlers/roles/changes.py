@@ -5,6 +5,7 @@ and nobody changes her own roles."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import Update
 
@@ -12,6 +13,7 @@ from bot.context import BotContext
 from bot.menu import refresh_commands
 from bot.notify import deliver
 from bot.replies import edit_or_send, refuse, require_coordinator
+from bot.services.roles import Roles
 from db.roles import set_grants
 
 from .callbacks import CARD, COORDINATOR, LEAD, MEMBER_ONLY, SAVE, TOGGLE, mask_of, regions_of
@@ -39,16 +41,38 @@ async def _refused(update: Update, actor_id: int, target: Target, problem: str) 
     await refuse(update, problem)
 
 
-async def _apply(
-    update: Update,
-    context: BotContext,
-    actor_id: int,
-    target: Target,
-    *,
-    coordinator: bool,
-    lead_regions: frozenset[str],
+async def _stale(update: Update, context: BotContext) -> None:
+    await refuse(
+        update, context.t.gettext("This button is no longer active. Send /start to open the menu.")
+    )
+
+
+# What a button asks her roles to become: (coordinator, lead regions), or None if the button
+# carries something that cannot be (a stale or forged region mask).
+Wanted = Callable[[Roles], tuple[bool, frozenset[str]] | None]
+
+
+async def _change(
+    update: Update, context: BotContext, action: str, user_id: int, wanted: Wanted
 ) -> None:
-    """Save her new roles (audited), show the card, tell her, refresh her command menu."""
+    """The role first, then the person, then whether this change may be made; then make it:
+    save her new roles (audited), show the card, tell her, refresh her command menu."""
+    loaded = await _load(update, context, action, user_id)
+    if loaded is None:
+        return
+    actor_id, target = loaded
+    roles = wanted(target.roles)
+    if roles is None:
+        await _stale(update, context)
+        return
+    coordinator, lead_regions = roles
+    promoting = (coordinator and not target.roles.coordinator) or bool(
+        lead_regions - target.roles.lead_regions
+    )
+    problem = problem_of(context.t, actor_id, target, promoting=promoting)
+    if problem is not None:
+        await _refused(update, actor_id, target, problem)
+        return
     t = context.t
     uid = target.user_id
     if coordinator == target.roles.coordinator and lead_regions == target.roles.lead_regions:
@@ -85,22 +109,12 @@ async def show_card(update: Update, context: BotContext) -> None:
 async def toggle_coordinator(update: Update, context: BotContext) -> None:
     """Make her a coordinator, or take the role back."""
     (user_id,) = COORDINATOR.values(context.match)
-    loaded = await _load(update, context, "/roles coordinator", user_id)
-    if loaded is None:
-        return
-    actor_id, target = loaded
-    promote = not target.roles.coordinator
-    problem = problem_of(context.t, actor_id, target, promoting=promote)
-    if problem is not None:
-        await _refused(update, actor_id, target, problem)
-        return
-    await _apply(
+    await _change(
         update,
         context,
-        actor_id,
-        target,
-        coordinator=promote,
-        lead_regions=target.roles.lead_regions,
+        "/roles coordinator",
+        user_id,
+        lambda roles: (not roles.coordinator, roles.lead_regions),
     )
 
 
@@ -118,10 +132,7 @@ async def _lead_picker_for(
     if mask is None:
         mask = mask_of(target.roles.lead_regions)
     if regions_of(mask) is None:
-        await refuse(
-            update,
-            context.t.gettext("This button is no longer active. Send /start to open the menu."),
-        )
+        await _stale(update, context)
         return
     text, markup = lead_picker_view(context.t, target, mask)
     await edit_or_send(update, context, text, markup)
@@ -142,41 +153,17 @@ async def toggle_lead_region(update: Update, context: BotContext) -> None:
 async def save_lead_regions(update: Update, context: BotContext) -> None:
     """Save the selected regions as the ones she leads."""
     user_id, mask = SAVE.values(context.match)
-    loaded = await _load(update, context, "/roles save lead", user_id)
-    if loaded is None:
-        return
-    actor_id, target = loaded
-    regions = regions_of(mask)
-    if regions is None:
-        await refuse(
-            update,
-            context.t.gettext("This button is no longer active. Send /start to open the menu."),
-        )
-        return
-    promoting = bool(regions - target.roles.lead_regions)
-    problem = problem_of(context.t, actor_id, target, promoting=promoting)
-    if problem is not None:
-        await _refused(update, actor_id, target, problem)
-        return
-    await _apply(
-        update,
-        context,
-        actor_id,
-        target,
-        coordinator=target.roles.coordinator,
-        lead_regions=regions,
-    )
+
+    def wanted(roles: Roles) -> tuple[bool, frozenset[str]] | None:
+        regions = regions_of(mask)
+        return None if regions is None else (roles.coordinator, regions)
+
+    await _change(update, context, "/roles save lead", user_id, wanted)
 
 
 async def remove_roles(update: Update, context: BotContext) -> None:
     """ "Member only": take away every role given in chat."""
     (user_id,) = MEMBER_ONLY.values(context.match)
-    loaded = await _load(update, context, "/roles member only", user_id)
-    if loaded is None:
-        return
-    actor_id, target = loaded
-    problem = problem_of(context.t, actor_id, target, promoting=False)
-    if problem is not None:
-        await _refused(update, actor_id, target, problem)
-        return
-    await _apply(update, context, actor_id, target, coordinator=False, lead_regions=frozenset())
+    await _change(
+        update, context, "/roles member only", user_id, lambda _roles: (False, frozenset())
+    )
