@@ -40,7 +40,7 @@ def utcnow() -> datetime:
 
 class Cipher(Protocol):
     """What the queries need to keep data encrypted at rest. bot/services/crypto.py provides
-    it (Fernet); db/ knows only this shape, so that the storage imports nothing from bot/."""
+    it (Fernet); db/ knows only this shape, and so depends on nothing above it."""
 
     def tag(self, value: str) -> str:
         """A keyed hash: equal values give equal tags; without the key it tells nothing."""
