@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.services.crypto import new_key
 from sandbox import Sandbox, SimUser
-from tests.e2e.runner import BotRunner, make_settings
+from sandbox.runner import BotRunner, sandbox_settings
 
 LANG_LABELS = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
 
@@ -48,7 +48,7 @@ async def run(people: int) -> None:
         await sandbox.start()
         # Without AIORateLimiter, which holds the bot to Telegram's ~30 messages per second:
         # this measures the bot's own cost per update, not that cap.
-        settings = make_settings(sandbox, Path(tmp), DATA_KEY=new_key())
+        settings = sandbox_settings(sandbox, Path(tmp) / "data", DATA_KEY=new_key())
         runner = BotRunner(sandbox, settings, rate_limit=False)
         await runner.start()
         langs = list(LANG_LABELS)

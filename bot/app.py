@@ -22,18 +22,17 @@ from bot.handlers import (
     contacts_admin,
     errors,
     fallback,
+    members_desk,
     membership,
     reports,
-    reports_admin,
+    reports_desk,
     resolution,
     resolution_admin,
-    roles_admin,
+    roles,
     start,
     users,
 )
-from bot.handlers.roles_admin import register_role_commands
-from bot.i18n import LANGUAGES, get_translator
-from bot.menu import bot_commands
+from bot.menu import register_commands
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import load_cipher
 from db.engine import Database
@@ -48,22 +47,13 @@ RATE_LIMIT_RETRIES = 5
 MESSAGES_PER_SECOND = 28
 
 
-async def register_commands(application: Application, settings: Settings) -> None:
-    """Telegram's command menu in each language (English is the default for everyone else)."""
-    for lang in LANGUAGES:
-        commands = bot_commands(get_translator(lang, settings.timezone))
-        language_code = None if lang == "en" else lang
-        await application.bot.set_my_commands(commands, language_code=language_code)
-
-
 async def post_init(application: Application) -> None:
     """Open the database (if persistence has not already) and register the commands."""
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.connect()
-    await register_commands(app, app.settings)
-    await register_role_commands(app)
+    await register_commands(app)
     log.info("Bot @%s is ready", app.bot.username)
-    await reports_admin.schedule_jobs(app)
+    await reports_desk.schedule_jobs(app)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -114,10 +104,11 @@ def build_application(
     features: list[BaseHandler[Update, BotContext, Any]] = [
         *resolution.build_handlers(),
         *resolution_admin.build_handlers(),
-        *roles_admin.build_handlers(),
+        *roles.build_handlers(),
+        *members_desk.build_handlers(),
         *contacts_admin.build_handlers(),
         *reports.build_handlers(),
-        *reports_admin.build_handlers(),
+        *reports_desk.build_handlers(),
         *membership.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),

@@ -6,6 +6,10 @@ the pattern a `CallbackQueryHandler` routes on, and parses the data back into ty
 Data that does not parse (forged, or from an older version of the bot) matches no pattern and
 ends at the stale-button handler, which answers it: never an exception, never a spinning button.
 
+The buttons of one feature are defined in that feature's handlers; those that one feature builds
+and another handles (the menu's entries, "Open" on a report, "Answer" under a reply, Approve /
+Decline of a member) are defined here, at the end.
+
 Usage::
 
     OPEN = Callback("rep:open", ID)
@@ -21,6 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.i18n import LANGUAGES
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 
@@ -35,16 +41,23 @@ class Field:
 # Database ids (up to 12 digits: a forged 20-digit id does not parse), Telegram user ids (up to
 # 52 bits: 16 digits), page numbers, codes.
 ID = Field(r"\d{1,12}", int)
-USER = Field(r"\d{1,16}", int)
+# Telegram user ids have at most 52 significant bits: up to 16 digits.
+USER_ID = Field(r"\d{1,16}", int)
 PAGE = Field(r"\d{1,4}", int)
 CODE = Field(r"[a-z0-9_]{1,24}")
-# A code, or "-" for "any" (filters), given back as None.
-OPTIONAL_CODE = Field(r"[a-z0-9_]{1,24}|-", lambda v: None if v == "-" else v)
 
 
 def choice(values: Iterable[str]) -> Field:
     """One of a fixed set of words (e.g. the region codes)."""
     return Field("|".join(re.escape(v) for v in values))
+
+
+def optional(field: Field) -> Field:
+    """The field, or "-" for "any" (e.g. a filter not set), given back as None."""
+    return Field(f"{field.regex}|-", lambda v: None if v == "-" else field.convert(v))
+
+
+OPTIONAL_CODE = optional(CODE)  # a code, or "-" for "any" (filters), given back as None
 
 
 class Callback:
@@ -56,7 +69,9 @@ class Callback:
         self.prefix = prefix
         self.fields = fields
         parts = [re.escape(prefix), *(f"({f.regex})" for f in fields)]
-        self.pattern = re.compile("^" + ":".join(parts) + "$")
+        # \Z, not $: "$" would also match before a trailing newline, and PTB routes with
+        # re.match, so "rep:open:42\n" would pass for "rep:open:42".
+        self.pattern = re.compile("^" + ":".join(parts) + r"\Z")
 
     def __call__(self, *values: object) -> str:
         """The callback data for these values (None stands for "-")."""
@@ -79,3 +94,22 @@ class Callback:
         """The typed values of `data`, or None if it is not this kind of button."""
         match = self.pattern.fullmatch(data or "")
         return None if match is None else self.values(match)
+
+
+LANG = choice(LANGUAGES)  # ky, ru or en
+
+# -- buttons one feature builds and another handles ------------------------------------------
+
+MENU_HOME = Callback("menu:home")  # the main menu (bot/menu.py), handled by handlers/start
+MENU_LANGUAGE = Callback("menu:language")
+MENU_HELP = Callback("menu:help")
+LANGUAGE = Callback("lang", LANG)  # a language button, anywhere
+RESOLUTION = Callback("res:toc")  # the resolution's contents, in her language
+JOIN_START = Callback("join:start")  # handlers/membership
+REPORT_START = Callback("rpt:start")  # handlers/reports
+# A report's card on the coordinators' desk (handlers/reports_desk); in notices and reminders.
+OPEN_REPORT = Callback("rep:open", ID)
+# "Answer" under a coordinators' reply: the reporter writes back (handlers/reports).
+ANSWER_REPLY = Callback("my:answer", ID)
+# Approve / Decline of a membership request (handlers/membership), also from the members desk.
+DECIDE_MEMBER = Callback("mem", choice(("approve", "decline")), USER_ID)

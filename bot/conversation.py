@@ -19,14 +19,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
+from bot import keys
 from bot.context import BotContext
-from bot.keys import CONVERSATION
 
 log = logging.getLogger(__name__)
 
 Handlers = Sequence[BaseHandler[Update, BotContext, Any]]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, Any]]
-CURRENT = CONVERSATION  # user_data key: the name of her current conversation
+CURRENT = keys.CONVERSATION  # user_data key: the name of her current conversation
 
 
 def _tracked(name: str, callback: Callback, *, entry: bool) -> Callback:

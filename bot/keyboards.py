@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from telegram import InlineKeyboardButton
 
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, OCCURRED, STATUSES
+
+# A membership's status, as coordinators and leads read it.
+MEMBER_STATUSES: dict[str, str] = {"approved": N_("approved"), "pending": N_("pending")}
 
 
 def _label(t: Translator, table: dict[str, str], code: str | None) -> str:
@@ -20,6 +23,16 @@ def _label(t: Translator, table: dict[str, str], code: str | None) -> str:
 def region_name(t: Translator, code: str | None) -> str:
     """A region as the glossary names it, in her language ("—" when not given)."""
     return _label(t, REGIONS, code)
+
+
+def region_names(t: Translator, codes: Iterable[str]) -> str:
+    """Several regions, in the order of the list, separated by commas."""
+    chosen = set(codes)
+    return ", ".join(region_name(t, code) for code in REGIONS if code in chosen)
+
+
+def member_status_name(t: Translator, code: str | None) -> str:
+    return _label(t, MEMBER_STATUSES, code)
 
 
 def category_name(t: Translator, code: str | None) -> str:
@@ -86,12 +99,15 @@ def in_rows(
     return rows
 
 
-def region_rows(t: Translator, callback_prefix: str) -> list[list[InlineKeyboardButton]]:
+def region_rows(
+    t: Translator, data: Callable[[str], str] | str
+) -> list[list[InlineKeyboardButton]]:
     """The nine regions, two per row when every name fits, else one per row (a column is easier
-    to scan than a ragged mix); each button's data is `callback_prefix` + its code."""
+    to scan than a ragged mix); each button's data is `data(code)` (a bot.callbacks Callback),
+    or a prefix followed by the code."""
+    make = data if callable(data) else data.__add__
     buttons = [
-        InlineKeyboardButton(region_name(t, code), callback_data=f"{callback_prefix}{code}")
-        for code in REGIONS
+        InlineKeyboardButton(region_name(t, code), callback_data=make(code)) for code in REGIONS
     ]
     if all(fits([b.text, b.text]) for b in buttons):
         return in_rows(buttons, 2)

@@ -1,4 +1,4 @@
-"""The keys of `context.user_data`, named in one place.
+"""The keys of `context.user_data` (and of `chat_data`, at the end), named in one place.
 
 `user_data` is persisted (encrypted) by bot/persistence.py. Every feature that keeps something
 there names its key here, so that two features never share a key by accident and erasure
@@ -17,3 +17,6 @@ REPORT_ANNOUNCED = "report_announced"
 REPLY_COMPOSE = "rep_compose"  # a coordinator's reply or note being written
 REPORT_LIST = "rep_list"  # the coordinator's current filters on /reports
 RESOLUTION_LANG = "setresolution_lang"  # /setresolution: the language being uploaded
+
+# chat_data of a group chat
+GROUP_NOTICE_SENT = "private_only_notice_sent"  # the bot said once that it works in private only

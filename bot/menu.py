@@ -1,16 +1,47 @@
-"""The main menu and the command list: one registry each, rendered in the reader's language.
+"""The main menu and the command menus: one registry each, rendered in the reader's language.
 
 Features add their entry here when they are built; entries of features not built yet are absent.
+Everyone gets the public commands (`COMMANDS`, one list per language); coordinators and regional
+leads get their own menu in their chat (`refresh_commands`), with the commands of their role.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any, cast
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+from telegram.ext import Application
 
-from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.callbacks import (
+    JOIN_START,
+    LANGUAGE,
+    MENU_HELP,
+    MENU_HOME,
+    MENU_LANGUAGE,
+    REPORT_START,
+    RESOLUTION,
+)
+from bot.context import BotContext, SolidarityApp
+from bot.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    Translator,
+    get_translator,
+    resolve_language,
+)
 from bot.keyboards import in_rows
+from bot.services.roles import Roles, roles_of
+from db.roles import privileged_ids
+from db.users import get_user
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +52,11 @@ class MenuEntry:
 
 
 MENU: tuple[MenuEntry, ...] = (
-    MenuEntry("📜", N_("Resolution"), "res:toc"),
-    MenuEntry("🤝", N_("Membership"), "join:start"),
-    MenuEntry("🆘", N_("Report an incident"), "rpt:start"),
-    MenuEntry("🌐", N_("Language"), "menu:language"),
-    MenuEntry("❓", N_("Help"), "menu:help"),
+    MenuEntry("📜", N_("Resolution"), RESOLUTION()),
+    MenuEntry("🤝", N_("Membership"), JOIN_START()),
+    MenuEntry("🆘", N_("Report an incident"), REPORT_START()),
+    MenuEntry("🌐", N_("Language"), MENU_LANGUAGE()),
+    MenuEntry("❓", N_("Help"), MENU_HELP()),
 )
 
 # (command, description) in the order shown by /help and in Telegram's command menu.
@@ -42,8 +73,17 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("cancel", N_("Stop the current action")),
 )
 
-MENU_CALLBACK = "menu:home"
-LANGUAGE_CALLBACK_PREFIX = "lang:"
+# Added to the public commands in the menus of privileged people.
+MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
+REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
+COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
+    MEMBERS_COMMAND,
+    ("roles", N_("Give or remove coordinator and regional lead roles")),
+    ("setresolution", N_("Replace a text of the resolution or mark it official")),
+    REPORTS_COMMAND,
+    ("setcontacts", N_("Edit the help lines shown with reports")),
+)
+LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
 
 
 def main_menu_text(t: Translator) -> str:
@@ -60,7 +100,7 @@ def main_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 def back_to_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_CALLBACK)]]
+        [[InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_HOME())]]
     )
 
 
@@ -69,15 +109,83 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(name, callback_data=f"{LANGUAGE_CALLBACK_PREFIX}{code}")
+                InlineKeyboardButton(name, callback_data=LANGUAGE(code))
                 for code, name in LANGUAGE_NAMES.items()
             ]
         ]
     )
 
 
+def in_every_language(context: BotContext, message: str, **values: str) -> str:
+    """One line per language, for when we cannot tell which one she reads."""
+    return "\n".join(
+        get_translator(code, context.settings.timezone).gettext(message).format(**values)
+        for code in LANGUAGES
+    )
+
+
+def choose_prompt(context: BotContext) -> str:
+    """Ask for the language: in hers if we can tell, else in all three."""
+    if context.lang is not None:
+        return context.t.gettext("Please choose your language:")
+    return in_every_language(context, N_("Please choose your language:"))
+
+
+# -- command menus ------------------------------------------------------------------------
+
+
 def bot_commands(t: Translator) -> list[BotCommand]:
     return [BotCommand(command, t.gettext(description)) for command, description in COMMANDS]
+
+
+def role_commands(t: Translator, roles: Roles, leads_see_reports: bool = False) -> list[BotCommand]:
+    """The public commands plus those of her role."""
+    extra: tuple[tuple[str, str], ...]
+    if roles.coordinator:
+        extra = COORDINATOR_COMMANDS
+    elif roles.lead_regions:
+        extra = LEAD_COMMANDS + ((REPORTS_COMMAND,) if leads_see_reports else ())
+    else:
+        extra = ()
+    return bot_commands(t) + [BotCommand(command, t.gettext(desc)) for command, desc in extra]
+
+
+async def register_commands(application: AnyApplication) -> None:
+    """At start-up: Telegram's command menu in each language (English for everyone else), then
+    the menu of every coordinator and regional lead."""
+    app = cast(SolidarityApp, application)
+    for lang in LANGUAGES:
+        commands = bot_commands(get_translator(lang, app.settings.timezone))
+        language_code = None if lang == "en" else lang
+        await app.bot.set_my_commands(commands, language_code=language_code)
+    ids = set(app.settings.coordinator_ids) | await privileged_ids(app.db)
+    for user_id in sorted(ids):
+        await refresh_commands(app, user_id)
+
+
+async def refresh_commands(application: AnyApplication, user_id: int) -> None:
+    """Her own command menu (chat scope, in her language) if she has a role; else remove it so
+    she sees the public one. Nothing is sent for people who never wrote to the bot (Telegram
+    knows no chat with them) or who blocked it."""
+    app = cast(SolidarityApp, application)
+    user = await get_user(app.db, user_id)
+    if user is None or user.blocked:
+        return
+    roles = await roles_of(app.db, app.settings, user_id)
+    scope = BotCommandScopeChat(user_id)
+    try:
+        if roles.privileged:
+            lang = resolve_language(user.language, user.telegram_language) or DEFAULT_LANGUAGE
+            t = get_translator(lang, app.settings.timezone)
+            commands = role_commands(t, roles, app.settings.leads_see_reports)
+            await app.bot.set_my_commands(commands, scope=scope)
+        else:
+            await app.bot.delete_my_commands(scope=scope)
+    except TelegramError as exc:
+        log.warning("Could not update the commands of user %s: %s", user_id, exc)
+
+
+# -- help ---------------------------------------------------------------------------------
 
 
 def help_text(t: Translator) -> str:

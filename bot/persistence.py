@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
 from db.engine import Database, upsert
 from db.models import ConversationState, PersistedBotData, PersistedChatData, PersistedUserData
@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 FLUSH_INTERVAL_SECONDS = 1.0
 
 Data = dict[str, Any]
+# The shapes python-telegram-bot gives conversations (as in its telegram.ext._utils.types, a
+# private module: spelled out here rather than imported).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
 
 
 def _today() -> datetime:

@@ -26,12 +26,14 @@ async def edit_or_send(
     markup: InlineKeyboardMarkup | None,
     *,
     notice: str | None = None,
+    alert: bool = False,
 ) -> None:
     """Replace the message under the pressed button, or send a new one for a command.
-    `notice` is shown briefly at the top of her screen when a button was pressed."""
+    `notice` is shown briefly at the top of her screen when a button was pressed (in a box she
+    must close with `alert`)."""
     query = update.callback_query
     if query is not None:
-        await query.answer(notice)
+        await query.answer(notice, show_alert=alert)
         try:
             await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as exc:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-if TYPE_CHECKING:
-    from bot.services.crypto import Cipher
+from db.types import Cipher
 
 log = logging.getLogger(__name__)
 

@@ -14,17 +14,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database, claim_rows
 from db.models import Delivery, DeliveryBatch
-from db.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.services.crypto import Cipher  # becomes db.types.Cipher with the layering work
+from db.types import Cipher, utcnow
 
 PENDING, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
     "pending",

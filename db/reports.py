@@ -7,14 +7,13 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, select, update
 
-from bot.services.reports import RAISE_AFTER_HOURS, can_move, reference
 from db.audit import add_audit
 from db.engine import Database
 from db.models import Report, ReportAttachment, ReportMessage
@@ -92,6 +91,11 @@ class ReportInfo:
     place: str | None = None
     attachments: tuple[AttachmentInfo, ...] = ()
     thread: tuple[ThreadMessage, ...] = field(default_factory=tuple)
+
+
+def reference(year: int, number: int) -> str:
+    """R-2026-0042: the year and the report's number within it."""
+    return f"R-{year}-{number:04d}"
 
 
 def _info(row: Report) -> ReportInfo:
@@ -307,11 +311,21 @@ async def list_reports(
         return [_info(r) for r in rows], int(total or 0)
 
 
-async def set_status(db: Database, report_id: int, status: str, *, actor_id: int) -> str | None:
-    """Move a report along; returns the previous status, or None if the move is not allowed."""
+async def set_status(
+    db: Database,
+    report_id: int,
+    status: str,
+    *,
+    actor_id: int,
+    only_from: Collection[str] | None = None,
+) -> str | None:
+    """Move a report to `status` if it is now in one of `only_from` (checked and changed in
+    one transaction, so two coordinators cannot both move it); returns the previous status, or
+    None if it was not moved. The rules of which moves are allowed are the caller's
+    (bot/services/reports.py); without `only_from` any move is made."""
     async with db.transaction() as session:
         row = await session.get(Report, report_id)
-        if row is None or not can_move(row.status, status):
+        if row is None or (only_from is not None and row.status not in only_from):
             return None
         previous = row.status
         row.status = status
@@ -367,10 +381,8 @@ async def record_view(db: Database, report_id: int, *, actor_id: int, what: str 
         add_audit(session, "report.viewed", actor_id=actor_id, target_id=report_id, what=what)
 
 
-async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:
-    """Reports still new after 48 hours, not raised again within the last 48 hours."""
-    now = now or utcnow()
-    cutoff = now - timedelta(hours=RAISE_AFTER_HOURS)
+async def still_new(db: Database, cutoff: datetime) -> list[ReportInfo]:
+    """Reports still new that arrived before `cutoff` and were not raised since then."""
     async with db.transaction() as session:
         rows = await session.scalars(
             select(Report).where(

@@ -1,9 +1,9 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and what the storage needs from the layers above."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -36,3 +36,24 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Cipher(Protocol):
+    """What the queries need to keep data encrypted at rest. bot/services/crypto.py provides
+    it (Fernet); db/ knows only this shape, and so depends on nothing above it."""
+
+    def tag(self, value: str) -> str:
+        """A keyed hash: equal values give equal tags; without the key it tells nothing."""
+        ...
+
+    def encrypt(self, text: str) -> str: ...
+
+    def decrypt(self, token: str) -> str: ...
+
+    def encrypt_bytes(self, data: bytes) -> bytes: ...
+
+    def decrypt_bytes(self, token: bytes) -> bytes: ...
+
+    def encrypt_optional(self, text: str | None) -> str | None: ...
+
+    def decrypt_optional(self, token: str | None) -> str | None: ...

@@ -15,6 +15,10 @@ from .spec import ApiError, Upload, bad_request
 from .state import DEFAULT_UPDATE_TYPES, Msg, SimChat, StoredFile, World, scope_key
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
+# A message can be deleted only while it is younger than 48 hours (sent, or received in a
+# private chat); after that Telegram answers "Bad Request: message can't be deleted".
+DELETE_WINDOW_SECONDS = 48 * 3600
+CANNOT_DELETE = "message can't be deleted"
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -502,7 +506,7 @@ def _apply_edit(
     check_rate(world)
     msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, html, markup
     msg.edited = True
-    msg.edit_date = int(time.time())
+    msg.edit_date = world.now()
     world.changed()
     return world.message_json(msg)
 
@@ -544,9 +548,15 @@ async def delete_message(world: World, p: Params) -> Any:
     msg = chat.by_id.get(p["message_id"])
     if msg is None or msg.deleted:
         raise bad_request("message to delete not found")
+    if _too_old_to_delete(world, msg):
+        raise bad_request(CANNOT_DELETE)
     msg.deleted = True
     world.changed()
     return True
+
+
+def _too_old_to_delete(world: World, msg: Msg) -> bool:
+    return world.now() - msg.date >= DELETE_WINDOW_SECONDS
 
 
 @handler("deleteMessages")
@@ -560,6 +570,10 @@ async def delete_messages(world: World, p: Params) -> Any:
     found = [chat.by_id[i] for i in ids if i in chat.by_id and not chat.by_id[i].deleted]
     if not found:
         raise bad_request("message to delete not found")
+    # Messages not found are skipped, as Telegram does; one too old to delete refuses the
+    # whole request, and nothing is deleted.
+    if any(_too_old_to_delete(world, msg) for msg in found):
+        raise bad_request(CANNOT_DELETE)
     for msg in found:
         msg.deleted = True
     world.changed()

@@ -266,7 +266,7 @@ class SimUser:
             chat=c,
             message_id=c.next_message_id(),
             sender=self,
-            date=int(time.time()),
+            date=self.world.now(),
             kind=kind,
             seq=0,
             **fields,
@@ -420,7 +420,7 @@ class SimUser:
             {
                 "chat": chat.to_json(),
                 "from": self.to_json(),
-                "date": int(time.time()),
+                "date": self.world.now(),
                 "old_chat_member": old_member,
                 "new_chat_member": new_member,
             },
@@ -536,6 +536,21 @@ class World:
         self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self.stopping = False
         self.poll_generation = 0
+        # Seconds added to the real clock: advance_clock() lets a test age the messages.
+        self.clock_offset = 0.0
+
+    # -- the clock ------------------------------------------------------------
+
+    def now(self) -> int:
+        """The sandbox's time in Unix seconds, as in the dates of messages."""
+        return int(time.time() + self.clock_offset)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox's clock forward: everything sent so far is that much older (for
+        example past the 48 hours after which Telegram no longer deletes a message)."""
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.clock_offset += seconds
 
     # -- change notification ----------------------------------------------
 
@@ -720,7 +735,7 @@ class World:
             chat=chat,
             message_id=chat.next_message_id(),
             sender=None,
-            date=int(time.time()),
+            date=self.now(),
             kind=kind,
             seq=self.bot_seq,
             **fields,

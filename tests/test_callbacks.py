@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.callbacks import CODE, ID, OPTIONAL_CODE, Callback, choice
+from bot.callbacks import CODE, ID, OPTIONAL_CODE, USER_ID, Callback, choice, optional
 
 
 def test_build_and_parse_round_trip() -> None:
@@ -35,3 +35,22 @@ def test_limits_are_checked_when_building() -> None:
         Callback("x", ID)("not-a-number")
     with pytest.raises(TypeError):
         Callback("x", ID)(1, 2)
+
+
+def test_patterns_route_as_python_telegram_bot_matches() -> None:
+    """PTB routes with re.match: a trailing newline or a longer id must not pass."""
+    open_card = Callback("rep:open", ID)
+    assert open_card.pattern.match("rep:open:42")
+    for data in ("rep:open:42\n", "rep:open:42:1", "rep:open:" + "9" * 13, "xrep:open:42"):
+        assert open_card.pattern.match(data) is None, data
+    person = Callback("roles:m", USER_ID)
+    assert person.parse("roles:m:" + "9" * 16) == (int("9" * 16),)
+    assert person.parse("roles:m:" + "9" * 20) is None
+
+
+def test_optional_fields_give_none_for_any() -> None:
+    page = Callback("x", optional(choice(["new", "closed"])), optional(ID))
+    assert page(None, 7) == "x:-:7"
+    assert page.parse("x:-:7") == (None, 7)
+    assert page.parse("x:closed:-") == ("closed", None)
+    assert page.parse("x:open:-") is None

@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from bot.services.reports import due_for_raising, move_report
 from db.engine import Database
 from db.reports import (
     FileIn,
@@ -13,7 +14,6 @@ from db.reports import (
     Reporter,
     add_message,
     create_report,
-    due_for_raising,
     get_report,
     is_reporter,
     list_reports,
@@ -21,7 +21,6 @@ from db.reports import (
     read_attachment,
     reporter_of,
     reports_of,
-    set_status,
 )
 from db.types import utcnow
 from tests.conftest import database_bytes
@@ -83,10 +82,12 @@ async def test_status_moves_follow_the_rules(db: Database, tmp_path: Path) -> No
     report = await create_report(
         db, draft(files=()), Reporter(1, "A"), lang="ru", files_dir=tmp_path
     )
-    assert await set_status(db, report.id, "resolved", actor_id=9) is None  # not from new
-    assert await set_status(db, report.id, "in_review", actor_id=9) == "new"
-    assert await set_status(db, report.id, "referred", actor_id=9) == "in_review"
-    assert await set_status(db, report.id, "resolved", actor_id=9) == "referred"
+    assert await move_report(db, report.id, "resolved", actor_id=9) is None  # not from new
+    assert await move_report(db, report.id, "in_review", actor_id=9) == "new"
+    assert await move_report(db, report.id, "in_review", actor_id=9) is None  # already there
+    assert await move_report(db, report.id, "nonsense", actor_id=9) is None
+    assert await move_report(db, report.id, "referred", actor_id=9) == "in_review"
+    assert await move_report(db, report.id, "resolved", actor_id=9) == "referred"
     page, total = await list_reports(db, status="resolved")
     assert total == 1 and page[0].assigned_to == 9
 

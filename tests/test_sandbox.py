@@ -211,6 +211,36 @@ async def test_edit_delete_and_not_modified(sb: Sandbox, bot: telegram.Bot) -> N
     assert u.bot_messages() == []
 
 
+async def test_messages_48_hours_old_can_no_longer_be_deleted(
+    sb: Sandbox, bot: telegram.Bot
+) -> None:
+    u = sb.add_user(first_name="Ainura")
+    await u.send("what happened to me")
+    hers = u.transcript()[-1]  # incoming for the bot: deletable in a private chat, 48 hours
+    first = await bot.send_message(u.id, "first")
+    second = await bot.send_message(u.id, "second")
+
+    sb.advance_clock(48 * 3600 - 60)
+    assert await bot.delete_message(u.id, second.message_id)  # a minute short of 48 hours
+    later = await bot.send_message(u.id, "later")
+    assert (later.date - first.date).total_seconds() >= 48 * 3600 - 60  # dates follow the clock
+
+    sb.advance_clock(120)
+    for old in (first.message_id, hers.message_id):
+        with refused(BadRequest, "message can't be deleted"):
+            await bot.delete_message(u.id, old)
+    # One message too old refuses the whole request: nothing is deleted.
+    with refused(BadRequest, "message can't be deleted"):
+        await bot.delete_messages(u.id, [first.message_id, later.message_id])
+    assert [e.text for e in u.bot_messages()] == ["first", "later"]
+    assert not any(e.deleted for e in u.transcript() if e.message_id == hers.message_id)
+    assert [b.description for b in sb.breaches] == ["Bad Request: message can't be deleted"] * 3
+    assert await bot.delete_messages(u.id, [later.message_id, 999])  # the unknown one skipped
+    assert [e.text for e in u.bot_messages()] == ["first"]
+    with pytest.raises(ValueError):
+        sb.advance_clock(-1)
+
+
 async def test_reply_keyboard_contact(sb: Sandbox, bot: telegram.Bot) -> None:
     u = sb.add_user(first_name="Ainura", phone="+996555000001")
     await u.send("/start")

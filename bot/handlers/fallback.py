@@ -8,8 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.start import choose_prompt
-from bot.menu import language_keyboard, main_menu_keyboard, main_menu_text
+from bot.menu import choose_prompt, language_keyboard, main_menu_keyboard, main_menu_text
 
 log = logging.getLogger(__name__)
 

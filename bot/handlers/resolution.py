@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
 from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -12,9 +13,9 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import LANG, MENU_HOME, RESOLUTION, Callback, Field, choice
 from bot.context import BotContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, Translator, gettext_in
-from bot.menu import MENU_CALLBACK
 from bot.replies import edit_or_send
 from bot.services.resolution import (
     POINTS,
@@ -28,13 +29,12 @@ from db.resolution import cache_file_id, cached_file_id, forget_file_id
 
 log = logging.getLogger(__name__)
 
-_LANGS = "|".join(LANGUAGES)
-_SECTIONS = "|".join(SECTION_IDS)
-CONTENTS_PATTERN = rf"^res:toc(?::({_LANGS}))?$"
-PAGE_PATTERN = rf"^res:s:({_LANGS}):({_SECTIONS}):(\d{{1,2}})$"
-SUMMARY_PATTERN = rf"^res:sum:({_LANGS})$"
-DOWNLOAD_PATTERN = rf"^res:dl:({_LANGS})$"
-DEEP_LINK_RE = re.compile(rf"^res_({_SECTIONS})_({_LANGS})$")
+# The contents in her language is bot.callbacks.RESOLUTION ("res:toc", the menu's entry).
+CONTENTS = Callback("res:toc", LANG)  # the contents in a given language
+PAGE = Callback("res:s", LANG, choice(SECTION_IDS), Field(r"\d{1,2}", int))  # part of a section
+SUMMARY = Callback("res:sum", LANG)
+DOWNLOAD = Callback("res:dl", LANG)
+DEEP_LINK_RE = re.compile(rf"^res_({'|'.join(SECTION_IDS)})_({'|'.join(LANGUAGES)})$")
 
 
 def reading_language(context: BotContext) -> str:
@@ -51,10 +51,10 @@ def deep_link(bot_username: str, section_id: str, lang: str) -> str:
     return f"https://t.me/{bot_username}?start=res_{section_id}_{lang}"
 
 
-def _other_languages(lang: str, callback: str) -> list[InlineKeyboardButton]:
-    """Buttons to switch to the other two languages; `callback` has a {lang} slot."""
+def _other_languages(lang: str, data: Callable[[str], str]) -> list[InlineKeyboardButton]:
+    """Buttons to switch to the other two languages; `data(code)` is each one's data."""
     return [
-        InlineKeyboardButton(f"🌐 {LANGUAGE_NAMES[code]}", callback_data=callback.format(lang=code))
+        InlineKeyboardButton(f"🌐 {LANGUAGE_NAMES[code]}", callback_data=data(code))
         for code in LANGUAGES
         if code != lang
     ]
@@ -69,7 +69,7 @@ def contents_keyboard(t: Translator, current: CurrentText) -> InlineKeyboardMark
 
     def button(section_id: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            res.section(section_id).title, callback_data=f"res:s:{lang}:{section_id}:0"
+            res.section(section_id).title, callback_data=PAGE(lang, section_id, 0)
         )
 
     rows = [
@@ -79,13 +79,11 @@ def contents_keyboard(t: Translator, current: CurrentText) -> InlineKeyboardMark
         [button("appeal"), button("participants")],
         [button("notes")],
         [
-            InlineKeyboardButton(
-                "📝 " + t.gettext("Short summary"), callback_data=f"res:sum:{lang}"
-            ),
-            InlineKeyboardButton("⬇️ " + t.gettext("Download"), callback_data=f"res:dl:{lang}"),
+            InlineKeyboardButton("📝 " + t.gettext("Short summary"), callback_data=SUMMARY(lang)),
+            InlineKeyboardButton("⬇️ " + t.gettext("Download"), callback_data=DOWNLOAD(lang)),
         ],
-        _other_languages(lang, "res:toc:{lang}"),
-        [InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_CALLBACK)],
+        _other_languages(lang, CONTENTS),
+        [InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_HOME())],
     ]
     return InlineKeyboardMarkup(rows)
 
@@ -99,11 +97,9 @@ def contents_text(t: Translator, current: CurrentText) -> str:
     return "\n".join(lines)
 
 
-async def show_contents(update: Update, context: BotContext, lang: str | None = None) -> None:
+async def show_contents(update: Update, context: BotContext, lang: str) -> None:
     """The contents page: sections, short summary, download, other languages."""
-    if lang is None and context.match is not None:
-        lang = context.match.group(1)
-    current = await current_text(context.db, lang or reading_language(context))
+    current = await current_text(context.db, lang)
     await edit_or_send(
         update, context, contents_text(context.t, current), contents_keyboard(context.t, current)
     )
@@ -141,11 +137,11 @@ def page_keyboard(
     nav: list[InlineKeyboardButton] = []
     if here > 0:
         sid, i = flat[here - 1]
-        nav.append(InlineKeyboardButton("◀", callback_data=f"res:s:{lang}:{sid}:{i}"))
-    nav.append(InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=f"res:toc:{lang}"))
+        nav.append(InlineKeyboardButton("◀", callback_data=PAGE(lang, sid, i)))
+    nav.append(InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=CONTENTS(lang)))
     if here < len(flat) - 1:
         sid, i = flat[here + 1]
-        nav.append(InlineKeyboardButton("▶", callback_data=f"res:s:{lang}:{sid}:{i}"))
+        nav.append(InlineKeyboardButton("▶", callback_data=PAGE(lang, sid, i)))
     share_url = (
         f"https://t.me/share/url?url={quote(link, safe='')}"
         f"&text={quote(res.section(section_id).title, safe='')}"
@@ -153,7 +149,7 @@ def page_keyboard(
     return InlineKeyboardMarkup(
         [
             nav,
-            _other_languages(lang, "res:s:{lang}:" + section_id + ":0"),
+            _other_languages(lang, lambda code: PAGE(code, section_id, 0)),
             [InlineKeyboardButton("↗ " + t.gettext("Share"), url=share_url)],
         ]
     )
@@ -176,9 +172,8 @@ async def show_section(
 
 async def open_page(update: Update, context: BotContext) -> None:
     """A section button, ◀ ▶, or another language of the same section."""
-    assert context.match is not None
-    lang, section_id, part = context.match.groups()
-    await show_section(update, context, lang, section_id, int(part))
+    lang, section_id, part = PAGE.values(context.match)
+    await show_section(update, context, lang, section_id, part)
 
 
 async def resolution_command(update: Update, context: BotContext) -> None:
@@ -222,8 +217,7 @@ async def open_deep_link(update: Update, context: BotContext) -> None:
 
 async def show_summary(update: Update, context: BotContext) -> None:
     """The short summary of the six points (ours, not part of the resolution)."""
-    assert context.match is not None
-    lang = context.match.group(1)
+    (lang,) = SUMMARY.values(context.match)
     t = context.t
     text = "\n".join(
         [
@@ -237,8 +231,8 @@ async def show_summary(update: Update, context: BotContext) -> None:
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=f"res:toc:{lang}")],
-            _other_languages(lang, "res:sum:{lang}"),
+            [InlineKeyboardButton("📑 " + t.gettext("Contents"), callback_data=CONTENTS(lang))],
+            _other_languages(lang, SUMMARY),
         ]
     )
     await edit_or_send(update, context, text, keyboard)
@@ -247,9 +241,9 @@ async def show_summary(update: Update, context: BotContext) -> None:
 async def download(update: Update, context: BotContext) -> None:
     """The whole text as an HTML file; uploaded once, then re-sent by its Telegram file_id."""
     query = update.callback_query
-    assert query is not None and context.match is not None and update.effective_chat
+    assert query is not None and update.effective_chat
     await query.answer()
-    lang = context.match.group(1)
+    (lang,) = DOWNLOAD.values(context.match)
     chat_id = update.effective_chat.id
     current = await current_text(context.db, lang)
     label = unofficial_label(current)
@@ -274,16 +268,23 @@ async def download(update: Update, context: BotContext) -> None:
 
 
 async def contents_button(update: Update, context: BotContext) -> None:
-    """The menu entry and the "contents" buttons."""
-    await show_contents(update, context)
+    """The menu entry: the contents in her language."""
+    await show_contents(update, context, reading_language(context))
+
+
+async def contents_in(update: Update, context: BotContext) -> None:
+    """A "contents" button: the contents in the language of the text she was reading."""
+    (lang,) = CONTENTS.values(context.match)
+    await show_contents(update, context, lang)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("start", open_deep_link, filters=filters.Regex(r"^/start res_")),
         CommandHandler("resolution", resolution_command),
-        CallbackQueryHandler(contents_button, pattern=CONTENTS_PATTERN),
-        CallbackQueryHandler(open_page, pattern=PAGE_PATTERN),
-        CallbackQueryHandler(show_summary, pattern=SUMMARY_PATTERN),
-        CallbackQueryHandler(download, pattern=DOWNLOAD_PATTERN),
+        CallbackQueryHandler(contents_button, pattern=RESOLUTION.pattern),
+        CallbackQueryHandler(contents_in, pattern=CONTENTS.pattern),
+        CallbackQueryHandler(open_page, pattern=PAGE.pattern),
+        CallbackQueryHandler(show_summary, pattern=SUMMARY.pattern),
+        CallbackQueryHandler(download, pattern=DOWNLOAD.pattern),
     ]

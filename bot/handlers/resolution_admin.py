@@ -16,6 +16,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot import keys
+from bot.callbacks import ID, LANG, Callback, Field, choice
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
@@ -33,12 +35,13 @@ from db.resolution import add_draft, discard, get_version, mark_official, publis
 log = logging.getLogger(__name__)
 
 WAITING_FILE = 1
-LANG_KEY = "setresolution_lang"
 MAX_UPLOAD_BYTES = 512 * 1024
-_LANGS = "|".join(LANGUAGES)
-DRAFT_PATTERN = r"^resadm:(pub|pubo|drop):(\d{1,9})$"
-ASK_OFFICIAL_PATTERN = rf"^resadm:ask:({_LANGS}):(\d{{1,9}}|b)$"
-MARK_OFFICIAL_PATTERN = rf"^resadm:mark:({_LANGS}):(\d{{1,9}}|b)$"
+BUILT_IN = "b"  # in a button, the built-in text (no version in the database)
+# The version a coordinator saw when she pressed: a version id, or BUILT_IN (given back as None).
+SEEN = Field(rf"{ID.regex}|{BUILT_IN}", lambda v: None if v == BUILT_IN else int(v))
+DRAFT = Callback("resadm", choice(("pub", "pubo", "drop")), ID)  # publish (official) / discard
+ASK_OFFICIAL = Callback("resadm:ask", LANG, SEEN)
+MARK_OFFICIAL = Callback("resadm:mark", LANG, SEEN)
 
 
 def _problem_text(t: Translator, code: str, detail: str) -> str:
@@ -91,12 +94,12 @@ async def show_status(update: Update, context: BotContext) -> None:
         current = await current_text(context.db, lang)
         lines.append("• " + _describe(t, current))
         if not current.official:
-            key = current.version_id if current.version_id is not None else "b"
+            seen = BUILT_IN if current.version_id is None else current.version_id
             buttons.append(
                 [
                     InlineKeyboardButton(
                         t.gettext("Mark {language} official").format(language=LANGUAGE_NAMES[lang]),
-                        callback_data=f"resadm:ask:{lang}:{key}",
+                        callback_data=ASK_OFFICIAL(lang, seen),
                     )
                 ]
             )
@@ -122,7 +125,7 @@ async def start_upload(update: Update, context: BotContext) -> int:
         await show_status(update, context)
         return ConversationHandler.END
     lang = args[0].lower()
-    context.user_data[LANG_KEY] = lang
+    context.user_data[keys.RESOLUTION_LANG] = lang
     current = await current_text(context.db, lang)
     t = context.t
     await context.bot.send_document(
@@ -151,7 +154,7 @@ async def receive_file(update: Update, context: BotContext) -> int:
     assert message and message.document and update.effective_user and update.effective_chat
     assert context.user_data is not None
     t = context.t
-    lang = context.user_data.get(LANG_KEY)
+    lang = context.user_data.get(keys.RESOLUTION_LANG)
     if lang not in LANGUAGES:
         await message.reply_text(t.gettext("Please start again with /setresolution."))
         return ConversationHandler.END
@@ -203,24 +206,24 @@ async def receive_file(update: Update, context: BotContext) -> int:
             [
                 [
                     InlineKeyboardButton(
-                        "✅ " + t.gettext("Publish"), callback_data=f"resadm:pub:{version_id}"
+                        "✅ " + t.gettext("Publish"), callback_data=DRAFT("pub", version_id)
                     )
                 ],
                 [
                     InlineKeyboardButton(
                         "🏛 " + t.gettext("Publish as official"),
-                        callback_data=f"resadm:pubo:{version_id}",
+                        callback_data=DRAFT("pubo", version_id),
                     )
                 ],
                 [
                     InlineKeyboardButton(
-                        "✖ " + t.gettext("Discard"), callback_data=f"resadm:drop:{version_id}"
+                        "✖ " + t.gettext("Discard"), callback_data=DRAFT("drop", version_id)
                     )
                 ],
             ]
         ),
     )
-    context.user_data.pop(LANG_KEY, None)
+    context.user_data.pop(keys.RESOLUTION_LANG, None)
     return ConversationHandler.END
 
 
@@ -235,7 +238,7 @@ async def not_a_file(update: Update, context: BotContext) -> int:
 
 async def cancel_upload(update: Update, context: BotContext) -> int:
     assert update.effective_message and context.user_data is not None
-    context.user_data.pop(LANG_KEY, None)
+    context.user_data.pop(keys.RESOLUTION_LANG, None)
     await update.effective_message.reply_text(
         context.t.gettext("Cancelled. The text in force has not changed.")
     )
@@ -247,9 +250,8 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if not await require_coordinator(update, context, "resolution publish"):
         return
     query = update.callback_query
-    assert query is not None and context.match is not None and update.effective_user
-    action, raw_id = context.match.groups()
-    version_id = int(raw_id)
+    assert query is not None and update.effective_user
+    action, version_id = DRAFT.values(context.match)
     t = context.t
     version = await get_version(context.db, version_id)
     if version is None or version.status != "draft":
@@ -276,8 +278,8 @@ async def ask_official(update: Update, context: BotContext) -> None:
     if not await require_coordinator(update, context, "resolution mark official"):
         return
     query = update.callback_query
-    assert query is not None and context.match is not None
-    lang, key = context.match.groups()
+    assert query is not None
+    lang, seen = ASK_OFFICIAL.values(context.match)
     t = context.t
     await query.answer()
     await query.edit_message_text(
@@ -290,7 +292,7 @@ async def ask_official(update: Update, context: BotContext) -> None:
                 [
                     InlineKeyboardButton(
                         "🏛 " + t.gettext("Yes, mark it official"),
-                        callback_data=f"resadm:mark:{lang}:{key}",
+                        callback_data=MARK_OFFICIAL(lang, BUILT_IN if seen is None else seen),
                     )
                 ]
             ]
@@ -303,11 +305,10 @@ async def mark_text_official(update: Update, context: BotContext) -> None:
     if not await require_coordinator(update, context, "resolution mark official"):
         return
     query = update.callback_query
-    assert query is not None and context.match is not None and update.effective_user
-    lang, key = context.match.groups()
+    assert query is not None and update.effective_user
+    lang, seen = MARK_OFFICIAL.values(context.match)
     t = context.t
     current = await current_text(context.db, lang)
-    seen = None if key == "b" else int(key)
     if current.version_id != seen:
         await query.answer(
             t.gettext("The text has changed in the meantime. Send /setresolution to look again."),
@@ -351,7 +352,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
     )
     return [
         upload,
-        CallbackQueryHandler(draft_button, pattern=DRAFT_PATTERN),
-        CallbackQueryHandler(ask_official, pattern=ASK_OFFICIAL_PATTERN),
-        CallbackQueryHandler(mark_text_official, pattern=MARK_OFFICIAL_PATTERN),
+        CallbackQueryHandler(draft_button, pattern=DRAFT.pattern),
+        CallbackQueryHandler(ask_official, pattern=ASK_OFFICIAL.pattern),
+        CallbackQueryHandler(mark_text_official, pattern=MARK_OFFICIAL.pattern),
     ]

@@ -15,18 +15,19 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import LANGUAGE, MENU_HELP, MENU_HOME, MENU_LANGUAGE
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
-from bot.handlers.roles_admin import refresh_commands
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, get_translator
+from bot.i18n import LANGUAGE_NAMES, N_
 from bot.menu import (
-    LANGUAGE_CALLBACK_PREFIX,
-    MENU_CALLBACK,
     back_to_menu_keyboard,
+    choose_prompt,
     help_text,
+    in_every_language,
     language_keyboard,
     main_menu_keyboard,
     main_menu_text,
+    refresh_commands,
 )
 from bot.replies import edit_or_send
 from bot.services.roles import roles_of
@@ -35,22 +36,6 @@ from db.users import set_language
 log = logging.getLogger(__name__)
 
 CHOOSING_LANGUAGE = 1
-LANGUAGE_PATTERN = rf"^{LANGUAGE_CALLBACK_PREFIX}({'|'.join(LANGUAGES)})$"
-
-
-def _in_every_language(context: BotContext, message: str, **values: str) -> str:
-    """One line per language, for when we cannot tell which one she reads."""
-    return "\n".join(
-        get_translator(code, context.settings.timezone).gettext(message).format(**values)
-        for code in LANGUAGES
-    )
-
-
-def choose_prompt(context: BotContext) -> str:
-    """Ask for the language: in hers if we can tell, else in all three."""
-    if context.lang is not None:
-        return context.t.gettext("Please choose your language:")
-    return _in_every_language(context, "Please choose your language:")
 
 
 async def start(update: Update, context: BotContext) -> int:
@@ -64,7 +49,7 @@ async def start(update: Update, context: BotContext) -> int:
             "Community."
         )
         if context.lang is None:
-            greeting = _in_every_language(context, welcome, name=name)
+            greeting = in_every_language(context, welcome, name=name)
         else:
             greeting = t.gettext(welcome).format(name=name)
         await update.effective_message.reply_text(
@@ -94,8 +79,8 @@ async def ask_language(update: Update, context: BotContext) -> int:
 async def choose_language(update: Update, context: BotContext) -> int:
     """Store the chosen language and show the menu in it."""
     query = update.callback_query
-    assert query is not None and query.data and update.effective_user
-    code = query.data.removeprefix(LANGUAGE_CALLBACK_PREFIX)
+    assert query is not None and update.effective_user
+    (code,) = LANGUAGE.values(context.match)
     await set_language(context.db, update.effective_user.id, code)
     context.lang = code
     if (await roles_of(context.db, context.settings, update.effective_user.id)).privileged:
@@ -150,11 +135,11 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("language", ask_language),
-            CallbackQueryHandler(ask_language, pattern="^menu:language$"),
+            CallbackQueryHandler(ask_language, pattern=MENU_LANGUAGE.pattern),
         ],
         states={
             CHOOSING_LANGUAGE: [
-                CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
+                CallbackQueryHandler(choose_language, pattern=LANGUAGE.pattern),
                 MessageHandler(~filters.COMMAND, remind_language),
             ]
         },
@@ -163,8 +148,8 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
     return [
         language_conversation,
         # A language button pressed after the picker conversation ended still works.
-        CallbackQueryHandler(choose_language, pattern=LANGUAGE_PATTERN),
-        CallbackQueryHandler(show_menu, pattern=f"^{MENU_CALLBACK}$"),
-        CallbackQueryHandler(show_help, pattern="^menu:help$"),
+        CallbackQueryHandler(choose_language, pattern=LANGUAGE.pattern),
+        CallbackQueryHandler(show_menu, pattern=MENU_HOME.pattern),
+        CallbackQueryHandler(show_help, pattern=MENU_HELP.pattern),
         CommandHandler("help", show_help),
     ]

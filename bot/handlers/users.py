@@ -8,15 +8,15 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
+from bot import keys
 from bot.context import BotContext
-from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import resolve_language
+from bot.menu import refresh_commands
 from db.roles import privileged_ids
 from db.users import record_user, set_blocked
 
 log = logging.getLogger(__name__)
 
-GROUP_NOTICE_SENT = "private_only_notice_sent"
 GONE_STATUSES = (ChatMember.LEFT, ChatMember.BANNED)
 
 
@@ -66,7 +66,7 @@ async def answer_group_once(update: Update, context: BotContext) -> None:
         )
         return
     chat = update.effective_chat
-    if chat is None or context.chat_data is None or context.chat_data.get(GROUP_NOTICE_SENT):
+    if chat is None or context.chat_data is None or context.chat_data.get(keys.GROUP_NOTICE_SENT):
         return
     member_update = update.my_chat_member
     if member_update is not None and member_update.new_chat_member.status in GONE_STATUSES:
@@ -84,7 +84,7 @@ async def answer_group_once(update: Update, context: BotContext) -> None:
             [[InlineKeyboardButton(f"@{username}", url=f"https://t.me/{username}")]]
         ),
     )
-    context.chat_data[GROUP_NOTICE_SENT] = True
+    context.chat_data[keys.GROUP_NOTICE_SENT] = True
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -1,8 +1,14 @@
-"""Incident reports: categories, statuses and the rules between them (no Telegram here)."""
+"""Incident reports: categories, statuses and the rules between them (no Telegram here).
+The rules that need the database call db/reports.py, which stores what they decide."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot.i18n import N_
+from db.engine import Database
+from db.reports import ReportInfo, set_status, still_new
+from db.types import utcnow
 
 # The list in ../shared/GLOSSARY.md (section 4), in that order.
 CATEGORIES: dict[str, str] = {
@@ -49,13 +55,23 @@ OCCURRED: dict[str, str] = {
 
 MAX_ATTACHMENTS = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
-RAISE_AFTER_HOURS = 48
+# A report still new this long after it arrived is raised again to every coordinator.
+RAISE_AFTER = timedelta(hours=48)
 
 
 def can_move(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, ())
 
 
-def reference(year: int, number: int) -> str:
-    """R-2026-0042: the year and the report's number within it."""
-    return f"R-{year}-{number:04d}"
+async def move_report(db: Database, report_id: int, target: str, *, actor_id: int) -> str | None:
+    """Move a report along if the rules allow it from where it is now; returns the status it
+    had, or None if the move is not allowed (any more: another coordinator may have moved it)."""
+    if target not in STATUSES:
+        return None
+    allowed_from = [current for current in TRANSITIONS if can_move(current, target)]
+    return await set_status(db, report_id, target, actor_id=actor_id, only_from=allowed_from)
+
+
+async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:
+    """Reports still new after 48 hours, not raised again within the last 48 hours."""
+    return await still_new(db, (now or utcnow()) - RAISE_AFTER)

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.content import CONTENT_DIR
+from bot.text import utf16_len
 
 SECTION_IDS: tuple[str, ...] = (
     "preamble",
@@ -188,10 +189,6 @@ def builtin_source(lang: str) -> str:
 
 def builtin_summary(lang: str) -> str:
     return (RESOLUTION_DIR / f"summary.{lang}.md").read_text(encoding="utf-8").strip()
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def section_pages(resolution: Resolution, section_id: str) -> list[str]:

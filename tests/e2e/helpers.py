@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from sandbox import Entry, Sandbox, SimUser
+from tests.texts import tr
 
+# Each language's button is its own name (not in the catalogs: never translated).
 LANGUAGE_BUTTONS = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+MAIN_MENU = "<b>Main menu</b>\nChoose what you would like to do."  # the msgid
+MENU_ENTRIES = (
+    ("📜", "Resolution"),
+    ("🤝", "Membership"),
+    ("🆘", "Report an incident"),
+    ("🌐", "Language"),
+    ("❓", "Help"),
+)
+
+
+def menu_buttons(lang: str) -> list[str]:
+    """The main menu's buttons as she reads them."""
+    return [f"{icon} {tr(lang, label)}" for icon, label in MENU_ENTRIES]
 
 
 async def started(

@@ -15,41 +15,43 @@ from bot.context import BotContext
 from db.models import ConversationState
 from db.users import get_user
 from sandbox import Sandbox, scope_key
-from tests.e2e.helpers import wait_text
+from tests.e2e.helpers import LANGUAGE_BUTTONS, MAIN_MENU, menu_buttons, wait_text
 from tests.e2e.runner import COORDINATOR_ID, TOKEN, BotRunner
+from tests.texts import tr
+
+CHOOSE = "Please choose your language:"
+WELCOME = "Welcome, {name}! This is the bot of the Women's Initiative for the Solidarity Community."
+NOT_UNDERSTOOD = "Sorry, I did not understand that. Please use the buttons below."
 
 
 async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: BotRunner) -> None:
     ainura = sandbox.add_user(first_name="Ainura", language_code="ky")
     await ainura.send("/start")
     greeting = await ainura.next_bot_message()
-    assert "Кош келиңиз, Ainura!" in greeting.text
-    assert "Сураныч, тилди тандаңыз:" in greeting.text
-    assert [b for row in greeting.buttons for b in row] == ["Кыргызча", "Русский", "English"]
+    assert greeting.text == tr("ky", WELCOME, name="Ainura") + "\n\n" + tr("ky", CHOOSE)
+    assert [b for row in greeting.buttons for b in row] == list(LANGUAGE_BUTTONS.values())
 
-    await ainura.press("Кыргызча")
+    await ainura.press(LANGUAGE_BUTTONS["ky"])
     menu = await ainura.next_bot_message()
-    assert menu.text.startswith("Башкы меню")
-    assert [b for row in menu.buttons for b in row] == [
-        "📜 Резолюция",
-        "🤝 Мүчөлүк",
-        "🆘 Укук бузуу тууралуу кабарлоо",
-        "🌐 Тил",
-        "❓ Жардам",
-    ]
+    assert menu.text == tr("ky", MAIN_MENU)
+    assert [b for row in menu.buttons for b in row] == menu_buttons("ky")
     await bot.settle()
     picker = ainura.transcript()[1]
-    assert picker.edited and picker.text == "Тил: Кыргызча" and picker.buttons == []
+    chosen = tr("ky", "Language: {language}", language=LANGUAGE_BUTTONS["ky"])
+    assert picker.edited and picker.text == chosen and picker.buttons == []
 
     await ainura.send("/help")
     help_message = await ainura.next_bot_message()
-    assert "Буйруктар" in help_message.text and "/language — Тилди өзгөртүү" in help_message.text
-    assert help_message.buttons == [["◀ Башкы меню"]]
+    commands = tr("ky", "<b>Commands</b>")
+    assert commands in help_message.text
+    assert "/language — " + tr("ky", "Change the language") in help_message.text
+    back = "◀ " + tr("ky", "Main menu")
+    assert help_message.buttons == [[back]]
 
-    await ainura.press("◀ Башкы меню")
-    await wait_text(ainura, "Башкы меню")
-    await ainura.press("❓ Жардам")
-    await wait_text(ainura, "Буйруктар")
+    await ainura.press(back)
+    await wait_text(ainura, tr("ky", MAIN_MENU))
+    await ainura.press(menu_buttons("ky")[-1])  # Help
+    await wait_text(ainura, commands)
     person = await get_user(bot.application.db, ainura.id)
     assert person is not None and person.language == "ky" and person.first_name == "Ainura"
 
@@ -58,18 +60,14 @@ async def test_unknown_language_is_asked_in_all_three(sandbox: Sandbox, bot: Bot
     hans = sandbox.add_user(first_name="Hans", language_code="de")
     await hans.send("/start")
     prompt = await hans.next_bot_message()
-    for line in (
-        "Сураныч, тилди тандаңыз:",
-        "Пожалуйста, выберите язык:",
-        "Please choose your language:",
-    ):
-        assert line in prompt.text
+    for lang in ("ky", "ru", "en"):
+        assert tr(lang, CHOOSE) in prompt.text
     await hans.send("hello?")
     reminder = await hans.next_bot_message()
-    assert reminder.text.startswith("Please choose a language with the buttons below.")
+    assert reminder.text.startswith(tr("en", "Please choose a language with the buttons below."))
     await hans.press("English", message_id=reminder.message_id)
     menu = await hans.next_bot_message()
-    assert menu.text.startswith("Main menu")
+    assert menu.text == tr("en", MAIN_MENU)
 
 
 async def test_several_users_at_once_each_in_her_language(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -79,14 +77,12 @@ async def test_several_users_at_once_each_in_her_language(sandbox: Sandbox, bot:
         "en": sandbox.add_user(first_name="Mary", language_code="en-US"),
     }
     await asyncio.gather(*(u.send("/start") for u in users.values()))
-    choice = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
     for lang, user in users.items():
         await user.next_bot_message()
-        await user.press(choice[lang])
-    expected = {"ky": "Башкы меню", "ru": "Главное меню", "en": "Main menu"}
+        await user.press(LANGUAGE_BUTTONS[lang])
     for lang, user in users.items():
         menu = await user.next_bot_message()
-        assert menu.text.startswith(expected[lang]), user.transcript_text()
+        assert menu.text == tr(lang, MAIN_MENU), user.transcript_text()
 
 
 async def test_language_choice_survives_a_restart(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -99,14 +95,15 @@ async def test_language_choice_survives_a_restart(sandbox: Sandbox, bot: BotRunn
     await bot.restart()
     await olga.send("/start")
     again = await olga.next_bot_message()
-    assert again.text.startswith("С возвращением, Ольга!")
-    assert "Главное меню" in again.text
+    assert again.text == tr("ru", "Welcome back, {name}!", name="Ольга") + "\n\n" + tr(
+        "ru", MAIN_MENU
+    )
     # /language re-renders the menu in the new language.
     await olga.send("/language")
     await olga.next_bot_message()
     await olga.press("Кыргызча")
     menu = await olga.next_bot_message()
-    assert menu.text.startswith("Башкы меню")
+    assert menu.text == tr("ky", MAIN_MENU)
 
 
 async def test_conversation_state_is_written_soon_and_survives_a_restart(
@@ -132,7 +129,7 @@ async def test_conversation_state_is_written_soon_and_survives_a_restart(
     await bot.restart()
     await aida.send("что это?")
     reminder = await aida.next_bot_message()
-    assert reminder.text.startswith("Пожалуйста, выберите язык кнопками ниже.")
+    assert reminder.text.startswith(tr("ru", "Please choose a language with the buttons below."))
 
 
 async def test_cancel(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -141,15 +138,15 @@ async def test_cancel(sandbox: Sandbox, bot: BotRunner) -> None:
     await mary.next_bot_message()
     await mary.send("/cancel")
     cancelled = await mary.next_bot_message()
-    assert cancelled.text.startswith("Cancelled. Nothing was changed.")
-    assert "Main menu" in cancelled.text
+    main_menu = tr("en", MAIN_MENU)
+    assert cancelled.text == tr("en", "Cancelled. Nothing was changed.") + "\n\n" + main_menu
     await mary.send("/cancel")
     nothing = await mary.next_bot_message()
-    assert nothing.text.startswith("There is nothing to cancel.")
+    assert nothing.text == tr("en", "There is nothing to cancel.") + "\n\n" + main_menu
     # Out of the picker: a text is not taken as a wrong language answer any more.
     await mary.send("hello")
     hint = await mary.next_bot_message()
-    assert hint.text.startswith("Sorry, I did not understand that.")
+    assert hint.text == tr("en", NOT_UNDERSTOOD) + "\n\n" + main_menu
 
 
 async def test_unknown_text_command_and_sticker_get_a_hint_and_the_menu(
@@ -163,20 +160,16 @@ async def test_unknown_text_command_and_sticker_get_a_hint_and_the_menu(
 
     await zarina.send("<b>привет</b> & пока")
     hint = await zarina.next_bot_message()
-    assert hint.text.startswith("Извините, это сообщение мне непонятно.")
-    assert [b for row in hint.buttons for b in row] == [
-        "📜 Резолюция",
-        "🤝 Участие в сообществе",
-        "🆘 Сообщить о нарушении",
-        "🌐 Язык",
-        "❓ Помощь",
-    ]
+    assert hint.text.startswith(tr("ru", NOT_UNDERSTOOD))
+    assert [b for row in hint.buttons for b in row] == menu_buttons("ru")
     await zarina.send("/frobnicate")
     unknown = await zarina.next_bot_message()
-    assert unknown.text.startswith("Я не знаю такой команды.")
+    assert unknown.text.startswith(
+        tr("ru", "I don't know this command. Send /help to see what I can do.")
+    )
     await zarina.send_sticker()
     sticker_hint = await zarina.next_bot_message()
-    assert sticker_hint.text.startswith("Извините, это сообщение мне непонятно.")
+    assert sticker_hint.text.startswith(tr("ru", NOT_UNDERSTOOD))
 
 
 async def test_group_chat_gets_one_answer(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -185,7 +178,11 @@ async def test_group_chat_gets_one_answer(sandbox: Sandbox, bot: BotRunner) -> N
     aisha = sandbox.add_user(first_name="Aisha", language_code="en")
     await gulnara.send("/start", chat=group)
     notice = await gulnara.next_bot_message(chat=group)
-    assert "только в личном чате" in notice.text
+    assert notice.text == tr(
+        "ru",
+        "I work only in a private chat, to keep what you tell me safe. "
+        "Please write to me directly.",
+    )
     assert notice.buttons == [["@solidarity_test_bot"]]
     await aisha.send("/help", chat=group)
     await gulnara.send("hello everyone", chat=group)
@@ -206,7 +203,11 @@ async def test_error_in_a_handler_reaches_the_error_handler(
         await kanykei.send("/boom")
         apology = await kanykei.next_bot_message()
         await bot.settle()
-    assert apology.text.startswith("Кечиресиз, биз тарапта ката кетти.")
+    assert apology.text == tr(
+        "ky",
+        "Sorry, something went wrong on our side. Please try again in a moment, or send /start "
+        "to open the menu.",
+    )
     assert len(kanykei.bot_messages()) == 1, kanykei.transcript_text()
     assert "internal detail" not in apology.text
     errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
@@ -243,9 +244,10 @@ async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRu
         "language",
         "cancel",
     ]
-    assert default[0]["description"] == "Open the main menu"
-    assert sandbox.commands[('{"type":"default"}', "ru")][8]["description"] == "Сменить язык"
-    assert sandbox.commands[('{"type":"default"}', "ky")][8]["description"] == "Тилди өзгөртүү"
+    assert default[0]["description"] == tr("en", "Open the main menu")
+    for lang in ("ru", "ky"):
+        language = sandbox.commands[('{"type":"default"}', lang)][8]
+        assert language["description"] == tr(lang, "Change the language")
 
 
 async def test_too_many_requests_are_retried_not_lost(sandbox: Sandbox, bot: BotRunner) -> None:
@@ -286,7 +288,7 @@ async def test_sending_to_someone_who_blocked_the_bot_does_not_crash(
     sandbox.breaches.clear()
     # The bot is still alive for everyone else.
     await coordinator.send("/help")
-    assert "Commands" in (await coordinator.next_bot_message()).text
+    assert tr("en", "<b>Commands</b>") in (await coordinator.next_bot_message()).text
 
 
 async def test_unknown_or_forged_button_is_answered_not_ignored(
@@ -296,7 +298,8 @@ async def test_unknown_or_forged_button_is_answered_not_ignored(
     await cholpon.send("/start")
     await cholpon.next_bot_message()
     answer = await cholpon.callback_answer(await cholpon.forge_press("admin:approve:1"))
-    assert answer["text"].startswith("Бул баскыч мындан ары иштебейт.")
+    stale = "This button is no longer active. Send /start to open the menu."
+    assert answer["text"] == tr("ky", stale)
     # A forged language code is not taken either.
     await cholpon.forge_press("lang:xx")
     await bot.settle()
@@ -316,7 +319,7 @@ async def test_a_coordinators_own_command_menu_follows_her_language(
     own = sandbox.commands[(scope_key({"type": "chat", "chat_id": COORDINATOR_ID}), "")]
     commands = {c["command"]: c["description"] for c in own}
     assert {"members", "roles", "setresolution", "reports", "setcontacts"} <= set(commands)
-    assert commands["language"] == "Сменить язык"
+    assert commands["language"] == tr("ru", "Change the language")
     # Members keep the public menu only.
     public = sandbox.commands[('{"type":"default"}', "")]
     assert "roles" not in [c["command"] for c in public]
@@ -328,11 +331,11 @@ async def test_someone_whose_language_we_cannot_tell_is_asked_whatever_she_write
     hans = sandbox.add_user(first_name="Hans", language_code="de")
     await hans.send("hallo")
     asked = await hans.next_bot_message()
-    assert "Сураныч, тилди тандаңыз:" in asked.text and "Please choose your language:" in asked.text
-    assert [b for row in asked.buttons for b in row] == ["Кыргызча", "Русский", "English"]
+    assert asked.text == "\n".join(tr(lang, CHOOSE) for lang in ("ky", "ru", "en"))
+    assert [b for row in asked.buttons for b in row] == list(LANGUAGE_BUTTONS.values())
     await hans.press("Русский")
     menu = await hans.next_bot_message()
-    assert menu.text.startswith("Главное меню")
+    assert menu.text == tr("ru", MAIN_MENU)
 
 
 async def test_edited_messages_are_not_taken_as_new_answers(

@@ -10,18 +10,28 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
-from bot.handlers.reports_admin import raise_stale_reports
-from bot.i18n import get_translator
+from bot.handlers.reports_desk import raise_stale_reports
+from bot.handlers.reports_desk.replies import REPLY_MAX
 from db.audit import AuditRecord, audit_entries
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
 from db.reports import set_status as store_status
 from db.roles import set_grants
 from db.types import utcnow
+from db.users import get_user
 from sandbox import Entry, Sandbox, SimUser
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner, make_settings
+from tests.texts import en, part, tr
 
-COORDINATOR_ONLY = "This is only for coordinators."
+COORDINATOR_ONLY = en("This is only for coordinators.")
+TITLE = en("Incident reports")
+OSH = en("Osh Region")
+TALAS = en("Talas Region")
+TORTURE = en("Torture or ill-treatment")
+TRAFFICKING = en("Human trafficking")
+EXPORT_CSV = "⬇️ " + en("Export CSV")
+REPLY_BUTTON = "✉️ " + en("Reply to the reporter")
+STATUSES = ("new", "in review", "referred", "resolved", "closed")  # msgids, in list order
 REPORTER_ID = 777123456
 REPORTER_NAME = "Aigul Secretova"
 REPORTER_USERNAME = "aigul_secret"
@@ -29,6 +39,14 @@ REPORTER_PHONE = "+996700111222"
 SECRETS = (REPORTER_NAME, "Secretova", REPORTER_USERNAME, REPORTER_PHONE, "996700111222")
 STORY = "He was beaten in the <b>cell</b> of the Osh police station & threatened"
 PDF = b"%PDF-1.4 medical certificate"
+WRITE_REPLY = (
+    "Write your reply to the reporter of {ref} in one message. She will see it as coming from "
+    "the coordinators, without your name."
+)
+WRITE_NOTE = (
+    "Write the internal note on {ref} in one message. Only coordinators see notes; the reporter "
+    "is not told."
+)
 
 
 async def reporter_in(sandbox: Sandbox, lang: str = "en") -> SimUser:
@@ -73,6 +91,39 @@ def all_data(entry: Entry | None) -> list[str]:
     return [d for row in entry.callback_data for d in row if d]
 
 
+def counts(*numbers: int) -> str:
+    """new: 9 · in review: 1 · … as the list shows them."""
+    return " · ".join(f"{en(name)}: {n}" for name, n in zip(STATUSES, numbers, strict=True))
+
+
+def shown(first: int, last: int, total: int, page: int, pages: int) -> str:
+    return en(
+        "Reports {first}–{last} of {total} (page {page} of {pages}):",
+        first=first,
+        last=last,
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+def region_filter(value: str) -> str:
+    return "📍 " + en("Region: {value}", value=value)
+
+
+def move(status: str) -> str:
+    """The button that moves a report to `status` (its msgid)."""
+    return "→ " + en(status)
+
+
+async def open_card(coordinator: SimUser, report: ReportInfo) -> Entry:
+    """/reports, then the report's card from the list."""
+    await coordinator.send("/reports")
+    await wait_text(coordinator, TITLE)
+    await press_data(coordinator, f"rep:open:{report.id}")
+    return await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+
+
 async def audit_of(bot: BotRunner) -> list[AuditRecord]:
     return await audit_entries(bot.application.db, limit=1000)
 
@@ -88,54 +139,55 @@ async def test_list_filters_and_pages(sandbox: Sandbox, bot: BotRunner) -> None:
     await store_status(bot.application.db, osh[0].id, "in_review", actor_id=COORDINATOR_ID)
 
     await coordinator.send("/reports")
-    first = await wait_text(coordinator, "Incident reports")
-    assert "new: 9 · in review: 1 · referred: 0 · resolved: 0 · closed: 0" in first.text
-    assert "Reports 1–8 of 10 (page 1 of 2)" in first.text
+    first = await wait_text(coordinator, TITLE)
+    assert counts(9, 1, 0, 0, 0) in first.text
+    assert shown(1, 8, 10, 1, 2) in first.text
     rows = [label for label in buttons(first) if label.startswith(("R-", "⚠️ R-"))]
     assert len(rows) == 8
     # Newest first; a report in danger is marked.
-    assert rows[0].startswith(f"⚠️ {talas[-1].ref} · Talas Region · Human trafficking · new · ")
-    assert f"{osh[-1].ref} · Osh Region · Torture or ill-treatment · new · " in rows[3]
+    new = en("new")
+    assert rows[0].startswith(f"⚠️ {talas[-1].ref} · {TALAS} · {TRAFFICKING} · {new} · ")
+    assert f"{osh[-1].ref} · {OSH} · {TORTURE} · {new} · " in rows[3]
     assert "▶" in buttons(first) and "◀" not in buttons(first)
     assert all(len(d.encode()) <= 64 for d in all_data(first))
 
     await coordinator.press("▶")
-    second = await wait_text(coordinator, "Reports 9–10 of 10 (page 2 of 2)")
+    second = await wait_text(coordinator, shown(9, 10, 10, 2, 2))
     assert "◀" in buttons(second) and "▶" not in buttons(second)
     assert any(label.startswith(osh[0].ref) for label in buttons(second))
 
-    await coordinator.press("📍 Region: all")
-    picker = await wait_text(coordinator, "Choose a region:")
-    assert "Batken Region" in buttons(picker)
-    await coordinator.press("Talas Region")
-    talas_list = await wait_text(coordinator, "Reports 1–3 of 3 (page 1 of 1)")
-    assert "new: 3 · in review: 0" in talas_list.text
-    assert "📍 Region: Talas Region" in buttons(talas_list)
+    await coordinator.press(region_filter(en("all")))
+    picker = await wait_text(coordinator, en("Choose a region:"))
+    assert en("Batken Region") in buttons(picker)
+    await coordinator.press(TALAS)
+    talas_list = await wait_text(coordinator, shown(1, 3, 3, 1, 1))
+    assert counts(3, 0, 0, 0, 0) in talas_list.text
+    assert region_filter(TALAS) in buttons(talas_list)
 
-    await coordinator.press("📍 Region: Talas Region")
-    await wait_text(coordinator, "Choose a region:")
-    await coordinator.press("All")
-    await wait_text(coordinator, "Reports 1–8 of 10")
-    await coordinator.press("🔖 Status: all")
-    await wait_text(coordinator, "Choose a status:")
-    await coordinator.press("in review")
-    one = await wait_text(coordinator, "Reports 1–1 of 1")
+    await coordinator.press(region_filter(TALAS))
+    await wait_text(coordinator, en("Choose a region:"))
+    await coordinator.press(en("All"))
+    await wait_text(coordinator, shown(1, 8, 10, 1, 2))
+    await coordinator.press("🔖 " + en("Status: {value}", value=en("all")))
+    await wait_text(coordinator, en("Choose a status:"))
+    await coordinator.press(en("in review"))
+    one = await wait_text(coordinator, shown(1, 1, 1, 1, 1))
     assert any(label.startswith(osh[0].ref) for label in buttons(one))
-    await coordinator.press("🗂 Category: all")
-    await wait_text(coordinator, "Choose a category:")
-    await coordinator.press("Human trafficking")
-    await wait_text(coordinator, "No reports match these filters.")
+    await coordinator.press("🗂 " + en("Category: {value}", value=en("all")))
+    await wait_text(coordinator, en("Choose a category:"))
+    await coordinator.press(TRAFFICKING)
+    await wait_text(coordinator, en("No reports match these filters."))
 
     # Opening a report and coming back keeps the filters.
-    await coordinator.press("🗂 Category: Human trafficking")
-    await wait_text(coordinator, "Choose a category:")
-    await coordinator.press("All")
-    await wait_text(coordinator, "Reports 1–1 of 1")
+    await coordinator.press("🗂 " + en("Category: {value}", value=TRAFFICKING))
+    await wait_text(coordinator, en("Choose a category:"))
+    await coordinator.press(en("All"))
+    await wait_text(coordinator, shown(1, 1, 1, 1, 1))
     await press_data(coordinator, f"rep:open:{osh[0].id}")
-    await wait_text(coordinator, f"Report {osh[0].ref}")
-    await coordinator.press("◀ Back to the list")
-    back = await wait_text(coordinator, "Reports 1–1 of 1")
-    assert "🔖 Status: in review" in buttons(back)
+    await wait_text(coordinator, en("Report {ref}", ref=osh[0].ref))
+    await coordinator.press("◀ " + en("Back to the list"))
+    back = await wait_text(coordinator, shown(1, 1, 1, 1, 1))
+    assert "🔖 " + en("Status: {value}", value=en("in review")) in buttons(back)
 
 
 async def test_named_report_card_and_status_change_told_in_kyrgyz(
@@ -145,32 +197,31 @@ async def test_named_report_card_and_status_change_told_in_kyrgyz(
     aigul = await reporter_in(sandbox, "ky")
     report = await file_report(bot, "ky", anonymous=False, danger=True)
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, f"Report {report.ref}")
+    card = await open_card(coordinator, report)
     assert STORY in card.text  # shown literally: escaped, not parsed as HTML
-    assert "Place: Kara-Suu <district>" in card.text
-    assert "Immediate danger" in card.text and "When it happened: Yesterday" in card.text
-    assert "Status: new" in card.text and "Category: Torture or ill-treatment" in card.text
-    assert f"Reported by: {REPORTER_NAME} · @{REPORTER_USERNAME} · {REPORTER_PHONE}" in card.text
-    assert "Attachments: 0" in card.text
-    assert {"→ in review", "→ closed", "🙋 Take", "✉️ Reply to the reporter"} <= set(buttons(card))
+    assert en("Place: {value}").format(value="Kara-Suu <district>") in card.text
+    assert en("Immediate danger") in card.text
+    assert en("When it happened: {value}", value=en("Yesterday")) in card.text
+    assert en("Status: {value}", value=en("new")) in card.text
+    assert en("Category: {value}", value=TORTURE) in card.text
+    who = f"{REPORTER_NAME} · @{REPORTER_USERNAME} · {REPORTER_PHONE}"
+    assert en("Reported by: {value}", value=who) in card.text
+    assert en("Attachments: {count}", count=0) in card.text
+    take = "🙋 " + en("Take")
+    assert {move("in review"), move("closed"), take, REPLY_BUTTON} <= set(buttons(card))
 
-    await coordinator.press("🙋 Take")
-    taken = await wait_text(coordinator, "Taken by: you")
-    assert "🙋 Take" not in buttons(taken)
+    await coordinator.press(take)
+    taken = await wait_text(coordinator, en("Taken by: {value}", value=en("you")))
+    assert take not in buttons(taken)
 
-    await coordinator.press("→ in review")
+    await coordinator.press(move("in review"))
     told = await aigul.next_bot_message()
-    ky = get_translator("ky", bot.settings.timezone)
-    expected = ky.gettext("Your report {ref} is now: {status}").format(
-        ref=report.ref, status="каралууда"
+    assert told.text == "ℹ️ " + tr(
+        "ky", "Your report {ref} is now: {status}", ref=report.ref, status=tr("ky", "in review")
     )
-    assert told.text == "ℹ️ " + expected
     assert "Zhyldyz" not in aigul.transcript_text()
-    card = await wait_text(coordinator, "Status: in review")
-    assert {"→ referred", "→ resolved", "→ closed"} <= set(buttons(card))
+    card = await wait_text(coordinator, en("Status: {value}", value=en("in review")))
+    assert {move("referred"), move("resolved"), move("closed")} <= set(buttons(card))
     stored = await get_report(bot.application.db, report.id)
     assert stored is not None and stored.status == "in_review"
     assert stored.assigned_to == COORDINATOR_ID
@@ -179,7 +230,8 @@ async def test_named_report_card_and_status_change_told_in_kyrgyz(
     stale = await coordinator.callback_answer(
         await coordinator.forge_press(f"rep:st:{report.id}:in_review")
     )
-    assert stale["show_alert"] and "not possible" in stale["text"]
+    not_possible = "This change is not possible: the report is now “{status}”."
+    assert stale["show_alert"] and stale["text"] == en(not_possible, status=en("in review"))
 
     entries = await audit_of(bot)
     actions = [(e.action, e.target_id) for e in entries]
@@ -205,13 +257,11 @@ async def test_anonymous_report_shows_nobody_in_card_files_and_export(
         ),
     )
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, f"Report {report.ref}")
-    assert "Reported by: anonymous" in card.text and "Attachments: 2" in card.text
+    card = await open_card(coordinator, report)
+    assert en("Reported by: anonymous") in card.text
+    assert en("Attachments: {count}", count=2) in card.text
 
-    await coordinator.press("📎 Attachments (2)")
+    await coordinator.press("📎 " + en("Attachments ({count})", count=2))
     await coordinator.wait_for(lambda u: len([m for m in u.bot_messages() if m.file_id]) == 2)
     by_id, from_disk = [m for m in coordinator.bot_messages() if m.file_id]
     assert by_id.file_id == known.file_id  # re-sent by Telegram's file_id
@@ -226,8 +276,8 @@ async def test_anonymous_report_shows_nobody_in_card_files_and_export(
     sandbox.breaches.clear()
 
     await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await coordinator.press("⬇️ Export CSV")
+    await wait_text(coordinator, TITLE)
+    await coordinator.press(EXPORT_CSV)
     await coordinator.wait_for(
         lambda u: any((m.file_name or "").endswith(".csv") for m in u.bot_messages())
     )
@@ -268,12 +318,12 @@ async def test_named_reporter_is_in_the_export(sandbox: Sandbox, bot: BotRunner)
     await file_report(bot, anonymous=False, text="=HYPERLINK(evil)")
     await file_report(bot, region="talas")
     await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await coordinator.press("📍 Region: all")
-    await wait_text(coordinator, "Choose a region:")
-    await coordinator.press("Osh Region")
-    await wait_text(coordinator, "Reports 1–1 of 1")
-    await coordinator.press("⬇️ Export CSV")
+    await wait_text(coordinator, TITLE)
+    await coordinator.press(region_filter(en("all")))
+    await wait_text(coordinator, en("Choose a region:"))
+    await coordinator.press(OSH)
+    await wait_text(coordinator, shown(1, 1, 1, 1, 1))
+    await coordinator.press(EXPORT_CSV)
     await coordinator.wait_for(lambda u: any(m.file_id for m in u.bot_messages()))
     export = next(m for m in coordinator.bot_messages() if m.file_id)
     assert export.file_id is not None
@@ -299,58 +349,86 @@ async def test_reply_reaches_the_reporter_and_notes_do_not(
     aigul = await reporter_in(sandbox)
     report = await file_report(bot)
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await press_data(coordinator, f"rep:open:{report.id}")
-    await wait_text(coordinator, f"Report {report.ref}")
-    await coordinator.press("✉️ Reply to the reporter")
-    await wait_text(coordinator, "Write your reply to the reporter")
+    await open_card(coordinator, report)
+    await coordinator.press(REPLY_BUTTON)
+    await wait_text(coordinator, en(WRITE_REPLY, ref=report.ref))
     await coordinator.send("We <will> call you & help, stay safe")
-    await wait_text(coordinator, "Sent.")
+    await wait_text(coordinator, "✅ " + en("Sent."))
     relayed = await aigul.next_bot_message()
-    assert relayed.text == (
-        f"💬 Reply from the coordinators about your report {report.ref}:\n\n"
-        "We <will> call you & help, stay safe"
-    )
-    assert buttons(relayed) == ["↩️ Answer"]
+    heading = en("Reply from the coordinators about your report {ref}:", ref=report.ref)
+    assert relayed.text == f"💬 {heading}\n\nWe <will> call you & help, stay safe"
+    assert buttons(relayed) == ["↩️ " + en("Answer")]
     assert all_data(relayed) == [f"my:answer:{report.id}"]
 
     await press_data(coordinator, f"rep:open:{report.id}")
-    await wait_text(coordinator, f"Report {report.ref}")
-    await coordinator.press("📝 Internal note")
-    await wait_text(coordinator, "Write the internal note")
+    await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    await coordinator.press("📝 " + en("Internal note"))
+    await wait_text(coordinator, part("en", WRITE_NOTE))
     await coordinator.send("Her neighbour <Bakyt> may testify")
-    await wait_text(coordinator, "Note saved.")
+    await wait_text(coordinator, "📝 " + en("Note saved."))
 
     # /cancel and other commands while a reply is awaited send nothing.
     await press_data(coordinator, f"rep:open:{report.id}")
-    await coordinator.press("✉️ Reply to the reporter")
-    await wait_text(coordinator, "Write your reply")
+    await coordinator.press(REPLY_BUTTON)
+    await wait_text(coordinator, part("en", WRITE_REPLY))
     await coordinator.send("/cancel")
-    await wait_text(coordinator, "Cancelled. Nothing was sent.")
-    await coordinator.press("✉️ Reply to the reporter")
-    await wait_text(coordinator, "Write your reply")
+    await wait_text(coordinator, en("Cancelled. Nothing was sent."))
+    await coordinator.press(REPLY_BUTTON)
+    await wait_text(coordinator, part("en", WRITE_REPLY))
     await coordinator.send("/help")
-    await wait_text(coordinator, "nothing was sent")
+    await wait_text(
+        coordinator, en("The reply was cancelled; nothing was sent. Send your command again.")
+    )
     await coordinator.send("this is not for the reporter")
     await bot.settle()
 
     transcript = aigul.transcript_text()
     assert "Bakyt" not in transcript and "not for the reporter" not in transcript
     assert "Zhyldyz" not in transcript and str(COORDINATOR_ID) not in transcript
-    assert len([m for m in aigul.bot_messages() if "Reply from" in m.text]) == 1
+    assert len([m for m in aigul.bot_messages() if heading in m.text]) == 1
 
-    await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, f"Report {report.ref}")
-    assert "Reply to the reporter by you" in card.text
+    card = await open_card(coordinator, report)
+    you = en("you")
+    # The time of each message stands last, after the name: the text up to it is checked.
+    assert en("Reply to the reporter by {name}, {date}", name=you, date="") in card.text
     assert "We <will> call you & help" in card.text
-    assert "Internal note by you" in card.text and "Her neighbour <Bakyt>" in card.text
+    assert en("Internal note by {name}, {date}", name=you, date="") in card.text
+    assert "Her neighbour <Bakyt>" in card.text
 
     actions = [(e.action, e.actor_id) for e in await audit_of(bot)]
     assert ("report.replied", COORDINATOR_ID) in actions
     assert ("report.noted", COORDINATOR_ID) in actions
+
+
+async def test_a_reply_too_long_waits_for_a_shorter_one_and_a_blocked_reporter_is_reported(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    aigul = await reporter_in(sandbox)
+    report = await file_report(bot)
+    await open_card(coordinator, report)
+    await coordinator.press(REPLY_BUTTON)
+    await wait_text(coordinator, part("en", WRITE_REPLY))
+
+    await coordinator.send("x" * (REPLY_MAX + 1))
+    too_long = "Please keep it under {max} characters, or /cancel."
+    await wait_text(coordinator, en(too_long, max=REPLY_MAX))
+    aigul.blocked = True  # she blocked the bot; the bot learns it when it writes to her
+    await coordinator.send("We will call you")  # still waited for: this one is the reply
+    unreachable = "Saved, but the reporter could not be reached (she may have blocked the bot)."
+    await wait_text(coordinator, "⚠️ " + en(unreachable))
+    (refused,) = sandbox.breaches
+    assert refused.method == "sendMessage" and refused.error_code == 403
+    sandbox.breaches.clear()
+
+    db = bot.application.db
+    stored = await get_report(db, report.id)
+    assert stored is not None and [(m.author, m.text) for m in stored.thread] == [
+        ("coordinator", "We will call you")
+    ]
+    person = await get_user(db, aigul.id)
+    assert person is not None and person.blocked
+    assert not [m for m in aigul.bot_messages() if "We will call you" in m.text]
 
 
 async def test_long_report_is_cut_and_sent_whole_as_a_file(
@@ -360,17 +438,15 @@ async def test_long_report_is_cut_and_sent_whole_as_a_file(
     await reporter_in(sandbox)
     story = "".join(f"Line {n}: what happened & who <saw> it. " for n in range(300))
     report = await file_report(bot, text=story)
-    await coordinator.send("/reports")
-    await wait_text(coordinator, "Incident reports")
-    await press_data(coordinator, f"rep:open:{report.id}")
-    card = await wait_text(coordinator, f"Report {report.ref}")
-    assert "The text is cut here" in card.text and len(card.text) <= 4096
-    await coordinator.press("📄 Full text")
+    card = await open_card(coordinator, report)
+    assert en("The text is cut here: “Full text” sends all of it.") in card.text
+    assert len(card.text) <= 4096
+    await coordinator.press("📄 " + en("Full text"))
     await coordinator.wait_for(lambda u: any(m.file_id for m in u.bot_messages()))
     document = next(m for m in coordinator.bot_messages() if m.file_id)
     assert document.file_name == f"{report.ref}.txt" and document.file_id is not None
     whole = sandbox.files[document.file_id].data.decode("utf-8")
-    assert story in whole and "Reported by: anonymous" in whole
+    assert story in whole and en("Reported by: anonymous") in whole
 
 
 async def test_members_and_leads_are_refused_and_see_nothing(
@@ -495,8 +571,11 @@ async def test_reports_still_new_after_48_hours_are_raised_once(
     assert await raise_stale_reports(bot.application, now=utcnow()) == 0
     assert await raise_stale_reports(bot.application, now=later) == 1
     reminder = await coordinator.next_bot_message()
-    assert reminder.text == (
-        f"⏰ Still new after 48 hours: {stale.ref} (Osh Region, Torture or ill-treatment)"
+    assert reminder.text == "⏰ " + en(
+        "Still new after 48 hours: {ref} ({region}, {category})",
+        ref=stale.ref,
+        region=OSH,
+        category=TORTURE,
     )
     assert all_data(reminder) == [f"rep:open:{stale.id}"]
 
@@ -508,7 +587,7 @@ async def test_reports_still_new_after_48_hours_are_raised_once(
     assert await raise_stale_reports(bot.application, now=later + timedelta(hours=49)) == 1
     await coordinator.next_bot_message()
 
-    await coordinator.press(f"📂 Open {stale.ref}")
-    await wait_text(coordinator, f"Report {stale.ref}")
+    await coordinator.press("📂 " + en("Open {ref}", ref=stale.ref))
+    await wait_text(coordinator, en("Report {ref}", ref=stale.ref))
     jobs = bot.application.job_queue
     assert jobs is not None and jobs.get_jobs_by_name("reports.raise_stale")

@@ -14,10 +14,20 @@ from db.roles import grants_of, set_grants
 from sandbox import Entry, Sandbox, SimUser, scope_key
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner
-from tests.texts import tr
+from tests.texts import en
 
-COORDINATOR_ONLY = "This is only for coordinators."
-PRIVILEGED_ONLY = "This is only for coordinators and regional leads."
+COORDINATOR_ONLY = en("This is only for coordinators.")
+PRIVILEGED_ONLY = en("This is only for coordinators and regional leads.")
+OSH = en("Osh Region")
+OSH_CITY = en("Osh (city)")
+NARYN = en("Naryn Region")
+BISHKEK = en("Bishkek (city)")
+COUNTS = "{region}: approved {approved}, pending {pending}"
+NO_ROLE = en("Roles: {roles}", roles=en("member, no role"))
+SETTINGS_ONLY = en(
+    "She is a coordinator named in the bot's settings (COORDINATOR_IDS); "
+    "this cannot be changed from the chat."
+)
 
 
 async def make_member(
@@ -76,30 +86,44 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
 
     await coordinator.send("/roles")
     prompt = await coordinator.next_bot_message()
-    assert "Send part of a name to find a member, or choose a region" in prompt.text
-    assert {"Osh Region", "Bishkek (city)", tr("en", "Chüy Region")} <= set(buttons(prompt))
+    assert en("Send part of a name to find a member, or choose a region.") in prompt.text
+    assert {OSH, BISHKEK, en("Chüy Region")} <= set(buttons(prompt))
     await coordinator.send("<test")
     results = await coordinator.next_bot_message()
-    assert "“<test”" in results.text
-    await coordinator.press("Aina <Test> & Co · Osh Region")
-    card = await wait_text(coordinator, "Roles: member, no role")
-    assert card.text.startswith("👤 Aina <Test> & Co\nRegion: Osh Region\nStatus: approved")
-    assert {"☐ Coordinator", "🗺 Lead of regions…", "👤 Member only"} <= set(buttons(card))
+    assert "🔎 " + en("Members whose name contains “{query}”").format(query="<test") in (
+        results.text
+    )
+    await coordinator.press(f"Aina <Test> & Co · {OSH}")
+    card = await wait_text(coordinator, NO_ROLE)
+    assert card.text.startswith(
+        "👤 Aina <Test> & Co\n"
+        + en("Region: {value}", value=OSH)
+        + "\n"
+        + en("Status: {value}", value=en("approved"))
+    )
+    lead_of_regions = "🗺 " + en("Lead of regions…")
+    member_only = "👤 " + en("Member only")
+    assert {"☐ " + en("Coordinator"), lead_of_regions, member_only} <= set(buttons(card))
 
-    await coordinator.press("🗺 Lead of regions…")
-    await wait_text(coordinator, "Regions led by Aina <Test> & Co")
-    await coordinator.press("☐ Osh Region")
-    await coordinator.wait_for(lambda u: "☑ Osh Region" in buttons(u.last_bot_message()))
-    await coordinator.press("☐ Naryn Region")
-    await coordinator.wait_for(lambda u: "☑ Naryn Region" in buttons(u.last_bot_message()))
-    await coordinator.press("☑ Naryn Region")  # changed her mind
-    await coordinator.wait_for(lambda u: "☐ Naryn Region" in buttons(u.last_bot_message()))
-    await coordinator.press("💾 Save")
-    saved = await wait_text(coordinator, "Saved. She has been told.")
-    assert "Roles: regional lead: Osh Region" in saved.text
+    await coordinator.press(lead_of_regions)
+    picker = "Regions led by <b>{name}</b>: tap a region to select or clear it, then Save."
+    await wait_text(coordinator, en(picker).format(name="Aina <Test> & Co"))
+    await coordinator.press("☐ " + OSH)
+    await coordinator.wait_for(lambda u: "☑ " + OSH in buttons(u.last_bot_message()))
+    await coordinator.press("☐ " + NARYN)
+    await coordinator.wait_for(lambda u: "☑ " + NARYN in buttons(u.last_bot_message()))
+    await coordinator.press("☑ " + NARYN)  # changed her mind
+    await coordinator.wait_for(lambda u: "☐ " + NARYN in buttons(u.last_bot_message()))
+    await coordinator.press("💾 " + en("Save"))
+    saved = await wait_text(coordinator, en("Saved. She has been told."))
+    assert en("Roles: {roles}", roles=en("regional lead: {regions}", regions=OSH)) in saved.text
 
     news = await aina.next_bot_message()
-    assert news.text.startswith("🗺 You are now a regional lead for: Osh Region.")
+    assert news.text == "🗺 " + en(
+        "You are now a regional lead for: {regions}. With /members you see the members "
+        "of your regions and approve new ones.",
+        regions=OSH,
+    )
     await bot.settle()
     lead_menu = commands_of(sandbox, aina)
     assert lead_menu is not None and "members" in lead_menu and "roles" not in lead_menu
@@ -115,10 +139,13 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
     await bot.restart()
     assert "members" in (commands_of(sandbox, aina) or [])
 
-    await coordinator.press("👤 Member only")
-    await wait_text(coordinator, "Roles: member, no role")
+    await coordinator.press(member_only)
+    await wait_text(coordinator, NO_ROLE)
     demoted = await aina.next_bot_message()
-    assert demoted.text.startswith("You no longer have a coordinator or regional lead role.")
+    assert demoted.text == en(
+        "You no longer have a coordinator or regional lead role. "
+        "You remain a member of the community."
+    )
     await bot.settle()
     assert commands_of(sandbox, aina) is None
     # A new process, a new Database object: the old one is closed.
@@ -136,34 +163,41 @@ async def test_coordinator_finds_a_member_by_region_and_makes_her_coordinator(
 
     await coordinator.send("/roles")
     await coordinator.next_bot_message()
-    await coordinator.press("Osh Region")
-    region = await wait_text(coordinator, "Members in Osh Region")
-    assert "Bermet Osmonova · Osh Region" in buttons(region)
+    await coordinator.press(OSH)
+    region = await wait_text(coordinator, en("Members in {region}", region=OSH))
+    assert f"Bermet Osmonova · {OSH}" in buttons(region)
     assert not any("Someone Else" in label for label in buttons(region))
-    await coordinator.press("Bermet Osmonova · Osh Region")
-    await wait_text(coordinator, "Roles: member, no role")
-    await coordinator.press("☐ Coordinator")
-    card = await wait_text(coordinator, "Saved.")
-    assert "Roles: coordinator" in card.text and "☑ Coordinator" in buttons(card)
+    await coordinator.press(f"Bermet Osmonova · {OSH}")
+    await wait_text(coordinator, NO_ROLE)
+    await coordinator.press("☐ " + en("Coordinator"))
+    card = await wait_text(coordinator, en("Saved."))
+    assert en("Roles: {roles}", roles=en("coordinator")) in card.text
+    assert "☑ " + en("Coordinator") in buttons(card)
     news = await bermet.next_bot_message()
-    assert news.text.startswith("🔑 You are now a coordinator of the Solidarity Community")
+    assert news.text == "🔑 " + en(
+        "You are now a coordinator of the Solidarity Community: you can see all "
+        "members (/members) and give roles (/roles)."
+    )
     await bot.settle()
     assert {"members", "roles", "setresolution"} <= set(commands_of(sandbox, bermet) or [])
 
     # As a coordinator she sees every region now.
     await bermet.send("/members")
     desk = await bermet.next_bot_message()
-    assert "All regions." in desk.text and "Bishkek (city): approved 1" in desk.text
-    assert "⬇️ Export CSV" in buttons(desk)
+    assert en("All regions.") in desk.text
+    assert en(COUNTS, region=BISHKEK, approved=1, pending=0) in desk.text
+    assert "⬇️ " + en("Export CSV") in buttons(desk)
 
     # A typed search that matches nobody keeps waiting for another try; /cancel ends it.
     await coordinator.send("/roles")
     await coordinator.next_bot_message()
     await coordinator.send("Zuhra")
     nobody = await coordinator.next_bot_message()
-    assert nobody.text.startswith("Nobody found for “Zuhra”.")
+    assert nobody.text == en(
+        "Nobody found for “{query}”. Send another part of the name, or /cancel.", query="Zuhra"
+    )
     await coordinator.send("/cancel")
-    assert (await coordinator.next_bot_message()).text == "Cancelled. Nothing was changed."
+    assert (await coordinator.next_bot_message()).text == en("Cancelled. Nothing was changed.")
 
 
 async def test_members_are_refused_even_with_forged_buttons(
@@ -217,28 +251,29 @@ async def test_lead_sees_only_her_regions_and_cannot_export(
 
     await lead.send("/members")
     desk = await lead.next_bot_message()
-    assert "Your regions: Osh Region" in desk.text
-    assert "Osh Region: approved 1, pending 1" in desk.text
-    assert "Total: approved 1, pending 1" in desk.text and "Bishkek" not in desk.text
-    assert "⬇️ Export CSV" not in buttons(desk)
+    assert en("Your regions: {regions}", regions=OSH) in desk.text
+    assert en(COUNTS, region=OSH, approved=1, pending=1) in desk.text
+    assert en(COUNTS, region=en("Total"), approved=1, pending=1) in desk.text
+    assert BISHKEK not in desk.text
+    assert "⬇️ " + en("Export CSV") not in buttons(desk)
 
-    await lead.press("📋 List")
-    listing = await wait_text(lead, "📋 Members · Osh Region")
+    await lead.press("📋 " + en("List"))
+    listing = await wait_text(lead, f"📋 {en('Members')} · {OSH}")
     assert "Lead Kadyrova" in listing.text and "Waiting <b>One</b>" in listing.text
     assert "Far" not in listing.text
 
-    await lead.press("👥 Members desk")
-    await wait_text(lead, "Your regions: Osh Region")
-    await lead.press("⏳ Pending approvals (1)")
-    pending = await wait_text(lead, "⏳ Pending approvals · Osh Region")
-    assert "1. Waiting <b>One</b> — Osh Region" in pending.text and "Far" not in pending.text
-    assert data_of(pending, "✅ Approve 1") == f"mem:approve:{waiting.id}"
-    assert data_of(pending, "✖ Decline 1") == f"mem:decline:{waiting.id}"
+    await lead.press("👥 " + en("Members desk"))
+    await wait_text(lead, en("Your regions: {regions}", regions=OSH))
+    await lead.press("⏳ " + en("Pending approvals ({count})", count=1))
+    pending = await wait_text(lead, f"⏳ {en('Pending approvals')} · {OSH}")
+    assert f"1. Waiting <b>One</b> — {OSH}" in pending.text and "Far" not in pending.text
+    assert data_of(pending, "✅ " + en("Approve {number}", number=1)) == f"mem:approve:{waiting.id}"
+    assert data_of(pending, "✖ " + en("Decline {number}", number=1)) == f"mem:decline:{waiting.id}"
 
     await bot.settle()
     caplog.clear()
     for forged in ("members:list:bishkek:0", "members:pend:bishkek:1", "members:list:nowhere:0"):
-        assert await alert(lead, forged) == "You cannot see the members of this region."
+        assert await alert(lead, forged) == en("You cannot see the members of this region.")
     assert await alert(lead, "members:csv") == COORDINATOR_ONLY
     assert await alert(lead, f"roles:c:{far.id}") == COORDINATOR_ONLY
     await bot.settle()
@@ -258,13 +293,17 @@ async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunn
 
     await coordinator.send("/members")
     desk = await coordinator.next_bot_message()
-    assert "Naryn Region: approved 1, pending 0" in desk.text
-    assert "Talas Region: approved 0, pending 1" in desk.text
-    await coordinator.press("⬇️ Export CSV")
+    assert en(COUNTS, region=NARYN, approved=1, pending=0) in desk.text
+    assert en(COUNTS, region=en("Talas Region"), approved=0, pending=1) in desk.text
+    await coordinator.press("⬇️ " + en("Export CSV"))
     document = await coordinator.next_bot_message()
     assert document.kind == "document" and document.file_id is not None
     assert document.file_name is not None and document.file_name.endswith(".csv")
-    assert document.text.startswith("⚠️ Members: 2.")
+    assert document.text == "⚠️ " + en(
+        "Members: {count}. This file holds personal data, phone numbers included: keep it "
+        "safe and delete it when you no longer need it.",
+        count=2,
+    )
     data = sandbox.files[document.file_id].data
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -289,7 +328,7 @@ async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunn
         "Кочкор",
         "ngo",
         "human_rights;peace",
-        "+996 700 123 456",
+        "'+996 700 123 456",  # one phone format in every export: kept as text
         "approved",
     ]
     assert first[8].endswith("+06:00") and first[9] == "en"  # shown in Asia/Bishkek time
@@ -315,14 +354,13 @@ async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change
     await second.next_bot_message()
     await second.send("gulnara")
     await second.next_bot_message()
-    await second.press("Gulnara Main · Bishkek (city)")
-    card = await wait_text(second, "COORDINATOR_IDS")
-    assert "Roles: coordinator" in card.text
-    assert buttons(card) == ["🔎 Find another member"]
-    settings_only = await alert(second, f"roles:n:{COORDINATOR_ID}")
-    assert "named in the bot's settings" in settings_only
-    assert "named in the bot's settings" in await alert(second, f"roles:c:{COORDINATOR_ID}")
-    assert await alert(second, f"roles:n:{second.id}") == "You cannot change your own roles."
+    await second.press(f"Gulnara Main · {BISHKEK}")
+    card = await wait_text(second, SETTINGS_ONLY)
+    assert en("Roles: {roles}", roles=en("coordinator")) in card.text
+    assert buttons(card) == ["🔎 " + en("Find another member")]
+    assert await alert(second, f"roles:n:{COORDINATOR_ID}") == SETTINGS_ONLY
+    assert await alert(second, f"roles:c:{COORDINATOR_ID}") == SETTINGS_ONLY
+    assert await alert(second, f"roles:n:{second.id}") == en("You cannot change your own roles.")
     await bot.settle()
     assert {"roles", "members"} <= set(commands_of(sandbox, gulnara) or [])
     assert await grants_of(db, second.id) == (True, frozenset())
@@ -334,7 +372,7 @@ async def test_coordinator_from_settings_cannot_be_demoted_nor_can_anyone_change
     pending = await started(sandbox, "Pending")
     await make_member(bot, pending, "Pending Person", "chuy", approved=False)
     answer = await alert(second, f"roles:s:{pending.id}:2")
-    assert answer == "Only approved members can be given a role."
+    assert answer == en("Only approved members can be given a role.")
     assert await grants_of(db, pending.id) == (False, frozenset())
 
 
@@ -346,21 +384,23 @@ async def test_members_list_pages_forward_and_back(sandbox: Sandbox, bot: BotRun
 
     await coordinator.send("/members")
     desk = await coordinator.next_bot_message()
-    assert "Osh (city): approved 12, pending 0" in desk.text
-    await coordinator.press("📍 Osh (city)")
-    first = await wait_text(coordinator, "page 1 of 2")
-    assert first.text.startswith("📋 Members · Osh (city) · page 1 of 2")
+    assert en(COUNTS, region=OSH_CITY, approved=12, pending=0) in desk.text
+    await coordinator.press("📍 " + OSH_CITY)
+    page_1, page_2 = (en("page {page} of {pages}", page=n, pages=2) for n in (1, 2))
+    desk_button = "👥 " + en("Members desk")
+    first = await wait_text(coordinator, page_1)
+    assert first.text.startswith(f"📋 {en('Members')} · {OSH_CITY} · {page_1}")
     assert "10. Member 10" in first.text and "Member 11" not in first.text
-    assert buttons(first) == ["▶", "👥 Members desk"]
+    assert buttons(first) == ["▶", desk_button]
     await coordinator.press("▶")
-    second = await wait_text(coordinator, "page 2 of 2")
+    second = await wait_text(coordinator, page_2)
     assert "11. Member 11" in second.text and "12. Member 12" in second.text
     assert "Member 10" not in second.text
-    assert buttons(second) == ["◀", "👥 Members desk"]
+    assert buttons(second) == ["◀", desk_button]
     await coordinator.press("◀")
-    await wait_text(coordinator, "page 1 of 2")
+    await wait_text(coordinator, page_1)
     # A page past the end shows the last one.
     await coordinator.forge_press("members:list:all:9")
-    await wait_text(coordinator, "📋 Members · all regions · page 2 of 2")
+    await wait_text(coordinator, f"📋 {en('Members')} · {en('all regions')} · {page_2}")
     # Everything happened in one message, edited in place.
-    assert len([m for m in coordinator.bot_messages() if "Members" in m.text]) == 1
+    assert len([m for m in coordinator.bot_messages() if en("Members") in m.text]) == 1

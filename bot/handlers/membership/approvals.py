@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import USER, Callback, choice
+from bot.callbacks import DECIDE_MEMBER
 from bot.context import BotContext
 from bot.handlers.membership.steps import occupation_name
 from bot.i18n import Translator
@@ -28,7 +28,7 @@ from db.members import MemberInfo, decide, get_member
 
 log = logging.getLogger(__name__)
 
-DECIDE = Callback("mem", choice(["approve", "decline"]), USER)
+DECIDE = DECIDE_MEMBER
 
 
 def request_buttons(t: Translator, user_id: int) -> list[InlineKeyboardButton]:

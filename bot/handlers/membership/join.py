@@ -7,6 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler
 
+from bot.callbacks import JOIN_START
 from bot.context import BotContext
 from bot.forms import Form, Turn
 from bot.handlers.membership.approvals import ask_approvers
@@ -25,8 +26,6 @@ from bot.i18n import N_, Translator
 from bot.menu import main_menu_keyboard, main_menu_text
 from bot.replies import replace_buttons
 from db.members import MemberDraft, create_member, get_member
-
-START_PATTERN = r"^join:start$"
 
 
 def summary_text(t: Translator, draft: dict[str, Any]) -> str:
@@ -93,4 +92,4 @@ JOIN = Form(
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return JOIN.handlers(buttons=[START_PATTERN])
+    return JOIN.handlers(buttons=[JOIN_START.pattern])

@@ -8,14 +8,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import Callback, choice
+from bot.callbacks import JOIN_START, MENU_LANGUAGE, Callback, choice
 from bot.context import BotContext
 from bot.forms import Form, Turn
 from bot.handlers.membership.steps import PROFILE_STEPS, details_lines
-from bot.handlers.roles_admin import refresh_commands
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.keyboards import in_rows
-from bot.menu import main_menu_keyboard, main_menu_text
+from bot.menu import main_menu_keyboard, main_menu_text, refresh_commands
 from bot.replies import edit_or_send
 from bot.services.community import NOTIFY_EVENTS
 from db.members import MemberInfo, erase_member, get_member, update_member
@@ -25,8 +24,6 @@ EDIT = Callback("prof:edit", choice(step.name for step in PROFILE_STEPS))
 EVENTS = Callback("prof:events")
 ANNOUNCEMENTS = Callback("prof:ann")
 LEAVE = Callback("leave", choice(["ask", "yes", "no"]))
-JOIN_START = "join:start"
-LANGUAGE_MENU = "menu:language"
 
 
 def profile_text(t: Translator, member: MemberInfo) -> str:
@@ -81,7 +78,7 @@ def profile_keyboard(t: Translator, member: MemberInfo) -> InlineKeyboardMarkup:
                 callback_data=ANNOUNCEMENTS(),
             )
         ],
-        [InlineKeyboardButton("🌐 " + t.gettext("Language"), callback_data=LANGUAGE_MENU)],
+        [InlineKeyboardButton("🌐 " + t.gettext("Language"), callback_data=MENU_LANGUAGE())],
         [
             InlineKeyboardButton(
                 "🚪 " + t.gettext("Leave the community"), callback_data=LEAVE("ask")
@@ -102,7 +99,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
             context,
             t.gettext("You are not a member of the community yet."),
             InlineKeyboardMarkup(
-                [[InlineKeyboardButton("🤝 " + t.gettext("Join"), callback_data=JOIN_START)]]
+                [[InlineKeyboardButton("🤝 " + t.gettext("Join"), callback_data=JOIN_START())]]
             ),
         )
         return

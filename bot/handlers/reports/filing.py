@@ -17,7 +17,7 @@ from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.callbacks import ID, Callback
+from bot.callbacks import ID, OPEN_REPORT, REPORT_START, Callback
 from bot.context import BotContext
 from bot.forms import Form, Incoming, Input, Step, Turn
 from bot.handlers.reports.steps import (
@@ -44,9 +44,7 @@ from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report
 
 log = logging.getLogger(__name__)
 
-START_PATTERN = r"^rpt:start$"
 WIPE = Callback("rpt:wipe", ID)
-OPEN_REPORT = Callback("rep:open", ID)
 
 
 def format_contacts(contacts: list[Contact], lang: str) -> str:
@@ -302,6 +300,6 @@ async def wipe(update: Update, context: BotContext) -> None:
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
-        *REPORT.handlers(buttons=[START_PATTERN]),
+        *REPORT.handlers(buttons=[REPORT_START.pattern]),
         CallbackQueryHandler(wipe, pattern=WIPE.pattern),
     ]

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import ID, PAGE, Callback, choice
+from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.forms.steps import FILE_FILTER
@@ -29,7 +29,7 @@ from bot.keyboards import category_name, region_name, status_name
 from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED
 from bot.replies import edit_or_send, refuse
 from bot.services.reports import MAX_FILE_BYTES
-from bot.services.resolution import utf16_len
+from bot.text import utf16_len
 from db.reports import ReportInfo, add_files, add_message, get_report, is_reporter, reports_of
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ FINISHED = ("resolved", "closed")  # no more additions, only answers to the coor
 LIST = Callback("my:list", PAGE)
 LIST_FIRST = Callback("my:list")
 OPEN = Callback("my:open", ID)
-ADD = Callback("my", choice(["add", "answer"]), ID)
+ADD = Callback("my:add", ID)  # ➕ Add information; ↩️ Answer is bot.callbacks.ANSWER_REPLY
 DONE = Callback("my:done")
 
 
@@ -122,7 +122,7 @@ async def open_my_report(update: Update, context: BotContext) -> None:
     rows = [[InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data=LIST_FIRST())]]
     if report.status not in FINISHED:
         add = InlineKeyboardButton(
-            "➕ " + t.gettext("Add information"), callback_data=ADD("add", report.id)
+            "➕ " + t.gettext("Add information"), callback_data=ADD(report.id)
         )
         rows.insert(0, [add])
     await edit_or_send(update, context, my_report_text(t, report), InlineKeyboardMarkup(rows))
@@ -131,11 +131,11 @@ async def open_my_report(update: Update, context: BotContext) -> None:
 async def start_adding(update: Update, context: BotContext) -> int:
     """➕ Add information / ↩️ Answer: her next messages go to that report."""
     assert context.match is not None and context.user_data is not None
-    kind, report_id = ADD.values(context.match)
+    answering = ANSWER_REPLY.parse(update.callback_query.data if update.callback_query else None)
+    (report_id,) = answering or ADD.values(context.match)
     report = await _own_report(update, context, report_id)
     if report is None:
         return ConversationHandler.END
-    answering = kind == "answer"
     if report.status in FINISHED and not answering:
         await refuse(
             update,
@@ -235,7 +235,10 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     text = filters.TEXT & ~filters.COMMAND
     adding = persistent_conversation(
         "myreport",
-        entry_points=[CallbackQueryHandler(start_adding, pattern=ADD.pattern)],
+        entry_points=[
+            CallbackQueryHandler(start_adding, pattern=ADD.pattern),
+            CallbackQueryHandler(start_adding, pattern=ANSWER_REPLY.pattern),
+        ],
         states={
             MY_ADD: [
                 CallbackQueryHandler(done_adding, pattern=DONE.pattern),

@@ -1,0 +1,34 @@
+"""CSV files for coordinators (members, reports): one way to write them.
+
+UTF-8 with a byte-order mark, so that Excel shows Cyrillic names correctly. Spreadsheets run a
+cell that starts with = + - @ (or a tab or carriage return) as a formula, which can fetch a
+web address and carry the sheet's contents to it: such a text is kept text by a leading
+apostrophe. Phone numbers ("+996 …") go through the same rule, so every export writes them the
+same way: '+996 700 123 456.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    """A cell's text: empty for None, numbers as they are, texts kept from running."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_file(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """The whole file: a header of column names, then one line per row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([cell(value) for value in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
