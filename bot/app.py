@@ -8,7 +8,6 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -18,6 +17,8 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.context import BotContext, SolidarityApp
+from bot.delivery.pacing import PacedLimiter
+from bot.delivery.sender import Sender
 from bot.handlers import (
     contacts_admin,
     errors,
@@ -39,11 +40,10 @@ from db.engine import Database
 
 log = logging.getLogger(__name__)
 
-# Retries after a 429 "retry after N" (AIORateLimiter's own default is not to retry).
+# Retries of an answer to a person after a 429 "retry after N".
 RATE_LIMIT_RETRIES = 5
-# Telegram allows about 30 messages per second in all. AIORateLimiter's limiter is a leaky
-# bucket: a capacity of 30 would let 30 go at once and 30 more within the same second. A
-# capacity of one, refilled 28 times a second, never exceeds 30 in any one-second window.
+# Telegram allows about 30 messages per second in all: 28, evenly spaced, never exceed 30 in any
+# one-second window.
 MESSAGES_PER_SECOND = 28
 
 
@@ -52,8 +52,24 @@ async def post_init(application: Application) -> None:
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.connect()
     await register_commands(app)
+    limiter = app.bot.rate_limiter
+    app.sender = Sender(
+        app,
+        limiter=limiter if isinstance(limiter, PacedLimiter) else None,
+        broadcast_rate=app.settings.broadcast_rate,
+    )
+    await app.sender.start()
     log.info("Bot @%s is ready", app.bot.username)
     await reports_desk.schedule_jobs(app)
+
+
+async def post_stop(application: Application) -> None:
+    """Stop the outbox's sender before the bot's connection closes (what it did not send stays
+    in the outbox for the next start)."""
+    app: SolidarityApp = application  # type: ignore[assignment]
+    if app.sender is not None:
+        await app.sender.stop()
+        app.sender = None
 
 
 async def post_shutdown(application: Application) -> None:
@@ -89,14 +105,11 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .persistence(DatabasePersistence(db))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        limiter = AIORateLimiter(
-            overall_max_rate=1,
-            overall_time_period=1 / MESSAGES_PER_SECOND,
-            max_retries=RATE_LIMIT_RETRIES,
-        )
+        limiter = PacedLimiter(rate=MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
     app: SolidarityApp = builder.build()  # type: ignore[assignment]
     app.add_handlers(users.build_handlers(), group=-1)

@@ -96,6 +96,8 @@ class Settings(StorageSettings):
     data_key: SecretStr | None = Field(default=None, validation_alias="DATA_KEY")
     join_approval: bool = Field(default=True, validation_alias="JOIN_APPROVAL")
     leads_see_reports: bool = Field(default=False, validation_alias="LEADS_SEE_REPORTS")
+    # Announcements leave at most this many messages a second (within Telegram's 30 in all).
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
 
     @field_validator("data_key")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -11,16 +11,26 @@ from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator
 from db.engine import Database
 from db.users import UserInfo
 
+if TYPE_CHECKING:
+    from bot.delivery.sender import Sender
+
 
 class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB Application plus the resources every handler needs."""
 
-    __slots__ = ("db", "settings")
+    __slots__ = ("db", "sender", "settings")
 
     def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.db = db
+        # The outbox's sender (bot/delivery/sender.py), started in post_init.
+        self.sender: Sender | None = None
+
+    def wake_sender(self) -> None:
+        """Messages were written to the outbox: the sender looks at once."""
+        if self.sender is not None:
+            self.sender.wake()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):

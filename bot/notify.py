@@ -1,59 +1,45 @@
 """Messages to other people (approvers, coordinators, a member told of a decision, a reporter):
-each in her own language, never to someone who blocked the bot, and one failure never stops the
-others."""
+never sent from a handler, always written to the outbox (db/outbox.py), where the one sender
+(bot/delivery) takes them: in the recipient's language, paced, once.
+
+A handler that changes something passes `to_each(...)` to the storage function that makes the
+change, so that the change and the messages about it are kept in one transaction; `tell` is for
+messages that announce nothing stored.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
-
-from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from collections.abc import Iterable
+from typing import Any
 
 from bot.context import BotContext
-from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator, resolve_language
-from db.users import get_user, set_blocked
-
-log = logging.getLogger(__name__)
-
-Render = Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]]
+from bot.delivery import NOTICE
+from db.outbox import Outgoing, send_later
 
 
-async def deliver(
-    context: BotContext,
-    user_id: int,
-    render: Render,
+def to_each(
+    chat_ids: Iterable[int],
+    kind: str,
+    params: dict[str, Any] | None = None,
     *,
-    fallback_language: str | None = None,
-    who: str | None = None,
-) -> bool:
-    """Send `render(her translator)` to one person; True if it reached her.
-
-    Her stored language wins, then `fallback_language` (e.g. the one she reported in), then her
-    Telegram app's. `who` names her in the logs instead of her id, e.g. "the reporter of report
-    7": an anonymous reporter's id must never be written down."""
-    label = who or f"user {user_id}"
-    person = await get_user(context.db, user_id)
-    if person is None or person.blocked:
-        log.info("%s cannot be reached (never wrote to the bot, or blocked it)", label)
-        return False
-    lang = resolve_language(person.language, fallback_language or person.telegram_language)
-    text, markup = render(get_translator(lang or DEFAULT_LANGUAGE, context.settings.timezone))
-    try:
-        await context.bot.send_message(user_id, text, reply_markup=markup)
-    except Forbidden:
-        await set_blocked(context.db, user_id, True)
-        log.info("%s has blocked the bot; not told", label)
-        return False
-    except BadRequest as exc:
-        log.warning("Could not reach %s: %s", label, exc.message)
-        return False
-    return True
+    priority: int = NOTICE,
+) -> list[Outgoing]:
+    """One message of `kind` to each of `chat_ids` (each once, in a stable order)."""
+    return [
+        Outgoing(chat_id, kind, dict(params or {}), priority) for chat_id in sorted(set(chat_ids))
+    ]
 
 
-async def notify_each(context: BotContext, user_ids: Iterable[int], render: Render) -> int:
-    """Send `render(her translator)` to each person; returns how many got it."""
-    sent = 0
-    for user_id in sorted(set(user_ids)):
-        sent += await deliver(context, user_id, render)
-    return sent
+async def tell(
+    context: BotContext,
+    chat_ids: Iterable[int],
+    kind: str,
+    params: dict[str, Any] | None = None,
+    *,
+    priority: int = NOTICE,
+) -> None:
+    """Messages that go with no other change: into the outbox now, and the sender woken."""
+    messages = to_each(chat_ids, kind, params, priority=priority)
+    if messages:
+        await send_later(context.db, messages)
+        context.app.wake_sender()

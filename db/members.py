@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from db.audit import add_audit
 from db.engine import Database
 from db.models import Member, User
+from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
 
@@ -74,9 +75,15 @@ async def get_member(db: Database, user_id: int) -> MemberInfo | None:
 
 
 async def create_member(
-    db: Database, user_id: int, draft: MemberDraft, *, approved: bool
+    db: Database,
+    user_id: int,
+    draft: MemberDraft,
+    *,
+    approved: bool,
+    outbox: Sequence[Outgoing] = (),
 ) -> MemberInfo:
-    """Record a sign-up (replacing an earlier one, e.g. after she left and came back)."""
+    """Record a sign-up (replacing an earlier one, e.g. after she left and came back); `outbox`:
+    the messages that tell of it (the request to the approvers), in the same transaction."""
     now = utcnow()
     cipher = db.cipher
     async with db.transaction() as session:
@@ -107,6 +114,7 @@ async def create_member(
             region=draft.region,
             status="approved" if approved else "pending",
         )
+        await enqueue(session, cipher, outbox)
     member = await get_member(db, user_id)
     assert member is not None
     return member
@@ -152,9 +160,12 @@ async def update_member(
         return True
 
 
-async def decide(db: Database, user_id: int, *, approve: bool, actor_id: int) -> MemberInfo | None:
+async def decide(
+    db: Database, user_id: int, *, approve: bool, actor_id: int, outbox: Sequence[Outgoing] = ()
+) -> MemberInfo | None:
     """Approve or decline a pending membership. A declined request is erased. Returns the
-    member as she was, or None if there was no pending request (already decided)."""
+    member as she was, or None if there was no pending request (already decided). `outbox`:
+    the messages that tell of it, in the same transaction."""
     member = await get_member(db, user_id)
     if member is None or member.status != "pending":
         return None
@@ -175,6 +186,7 @@ async def decide(db: Database, user_id: int, *, approve: bool, actor_id: int) ->
             target_id=user_id,
             region=member.region,
         )
+        await enqueue(session, db.cipher, outbox)
     return member
 
 

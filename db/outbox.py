@@ -211,6 +211,22 @@ async def pending_count(db: Database) -> int:
         return int(total or 0)
 
 
+async def due_count(db: Database) -> int:
+    """Rows that may be sent now, or are being sent."""
+    now = utcnow()
+    async with db.transaction() as session:
+        total = await session.scalar(
+            select(func.count(Delivery.id)).where(
+                (Delivery.status == SENDING)
+                | (
+                    (Delivery.status == PENDING)
+                    & ((Delivery.not_before.is_(None)) | (Delivery.not_before <= now))
+                )
+            )
+        )
+        return int(total or 0)
+
+
 async def next_due(db: Database) -> datetime | None:
     """When the earliest postponed row may be tried again (None: nothing postponed)."""
     async with db.transaction() as session:

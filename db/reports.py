@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from db.audit import add_audit
 from db.engine import Database
 from db.models import Report, ReportAttachment, ReportMessage
+from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
 
@@ -147,9 +148,16 @@ async def _store_files(
 
 
 async def create_report(
-    db: Database, draft: ReportDraft, reporter: Reporter, *, lang: str, files_dir: Path
+    db: Database,
+    draft: ReportDraft,
+    reporter: Reporter,
+    *,
+    lang: str,
+    files_dir: Path,
+    announce: Callable[[int], Sequence[Outgoing]] | None = None,
 ) -> ReportInfo:
-    """Store a report with its files; it gets the next reference of the year."""
+    """Store a report with its files; it gets the next reference of the year. `announce(id)`:
+    the messages that tell of it, written to the outbox in the same transaction."""
     cipher = db.cipher
     attachments = await _store_files(db, files_dir, secrets.token_hex(8), draft.files)
     now = utcnow()
@@ -197,14 +205,22 @@ async def create_report(
             ref=row.ref,
             files=len(attachments),
         )
+        if announce is not None:
+            await enqueue(session, cipher, announce(row.id))
         return _info(row)
 
 
 async def add_files(
-    db: Database, report_id: int, files: Iterable[FileIn], *, files_dir: Path
+    db: Database,
+    report_id: int,
+    files: Iterable[FileIn],
+    *,
+    files_dir: Path,
+    outbox: Sequence[Outgoing] = (),
 ) -> int:
     attachments = await _store_files(db, files_dir, f"r{report_id}", files)
     async with db.transaction() as session:
+        await enqueue(session, db.cipher, outbox)
         for attachment in attachments:
             attachment.report_id = report_id
             session.add(attachment)
@@ -257,6 +273,15 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
                 for m in messages
             ),
         )
+
+
+async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
+    """One message of a report's thread, decrypted (to relay it when it is sent)."""
+    async with db.transaction() as session:
+        row = await session.get(ReportMessage, message_id)
+        if row is None:
+            return None
+        return ThreadMessage(row.at, row.author, row.author_id, db.cipher.decrypt(row.text_enc))
 
 
 async def reporter_of(db: Database, report_id: int) -> Reporter | None:
@@ -318,6 +343,7 @@ async def set_status(
     *,
     actor_id: int,
     only_from: Collection[str] | None = None,
+    outbox: Sequence[Outgoing] = (),
 ) -> str | None:
     """Move a report to `status` if it is now in one of `only_from` (checked and changed in
     one transaction, so two coordinators cannot both move it); returns the previous status, or
@@ -340,6 +366,7 @@ async def set_status(
             before=previous,
             after=status,
         )
+        await enqueue(session, db.cipher, outbox)
         return previous
 
 
@@ -355,25 +382,35 @@ async def assign(db: Database, report_id: int, *, actor_id: int) -> bool:
 
 
 async def add_message(
-    db: Database, report_id: int, *, author: str, text: str, author_id: int | None = None
-) -> None:
-    """A line in the thread: the reporter's addition, a reply to her, or an internal note."""
+    db: Database,
+    report_id: int,
+    *,
+    author: str,
+    text: str,
+    author_id: int | None = None,
+    outbox: Callable[[int], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+) -> int:
+    """A line in the thread: the reporter's addition, a reply to her, or an internal note;
+    returns its id. `outbox`: the messages that tell of it (or a function of its id), written
+    in the same transaction."""
     async with db.transaction() as session:
-        session.add(
-            ReportMessage(
-                report_id=report_id,
-                at=utcnow(),
-                author=author,
-                author_id=author_id if author != "reporter" else None,
-                text_enc=db.cipher.encrypt(text),
-            )
+        message = ReportMessage(
+            report_id=report_id,
+            at=utcnow(),
+            author=author,
+            author_id=author_id if author != "reporter" else None,
+            text_enc=db.cipher.encrypt(text),
         )
+        session.add(message)
+        await session.flush()
+        await enqueue(session, db.cipher, outbox(message.id) if callable(outbox) else outbox)
         await session.execute(
             update(Report).where(Report.id == report_id).values(updated_at=utcnow())
         )
         if author != "reporter":
             action = "report.replied" if author == "coordinator" else "report.noted"
             add_audit(session, action, actor_id=author_id, target_id=report_id)
+        return message.id
 
 
 async def record_view(db: Database, report_id: int, *, actor_id: int, what: str = "card") -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, select
 
 from db.audit import add_audit
 from db.engine import Database
 from db.models import RoleGrant
+from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
 
@@ -24,9 +27,16 @@ async def grants_of(db: Database, user_id: int) -> tuple[bool, frozenset[str]]:
 
 
 async def set_grants(
-    db: Database, user_id: int, *, coordinator: bool, lead_regions: frozenset[str], actor_id: int
+    db: Database,
+    user_id: int,
+    *,
+    coordinator: bool,
+    lead_regions: frozenset[str],
+    actor_id: int,
+    outbox: Sequence[Outgoing] = (),
 ) -> None:
-    """Replace her roles; the change goes to the audit log in the same transaction."""
+    """Replace her roles; the change goes to the audit log, and `outbox` (telling her) to the
+    outbox, in the same transaction."""
     before = await grants_of(db, user_id)
     now = utcnow()
     async with db.transaction() as session:
@@ -57,6 +67,7 @@ async def set_grants(
             coordinator=coordinator,
             lead=sorted(lead_regions),
         )
+        await enqueue(session, db.cipher, outbox)
 
 
 async def coordinators_granted(db: Database) -> set[int]:

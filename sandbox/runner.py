@@ -4,6 +4,7 @@ it (`python -m sandbox` runs without the bot)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ class BotRunner:
         assert app.updater is not None
         await app.updater.stop()
         await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
@@ -67,9 +70,13 @@ class BotRunner:
         self.application.handlers.setdefault(0, []).insert(0, handler)
 
     async def settle(self) -> None:
-        """Wait until the bot has fetched and fully handled every update sent so far."""
+        """Wait until the bot has fetched and fully handled every update sent so far, and its
+        outbox has sent what it may send now."""
         await self.sandbox.wait_confirmed()
         await self.application.update_queue.join()
+        if self.application.sender is not None:
+            async with asyncio.timeout(15):
+                await self.application.sender.drained()
 
 
 def sandbox_settings(sandbox: Sandbox, data_dir: Path, **overrides: Any) -> Settings:

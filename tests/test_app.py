@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from telegram.ext import AIORateLimiter, ConversationHandler
+from telegram.ext import ConversationHandler
 
 from bot.app import build_application
 from bot.config import load_settings
+from bot.delivery.pacing import PacedLimiter
 from bot.persistence import DatabasePersistence
 
 
@@ -27,6 +28,6 @@ def test_every_conversation_is_named_and_persistent(tmp_path: Path) -> None:
     assert all(c.persistent and c.name for c in conversations)
     assert isinstance(app.persistence, DatabasePersistence)
     assert app.persistence.update_interval <= 1
-    assert isinstance(app.bot.rate_limiter, AIORateLimiter)
+    assert isinstance(app.bot.rate_limiter, PacedLimiter)
     # The database is opened on first use, not when the application is built.
     assert not app.db.connected

@@ -45,6 +45,7 @@ __all__ = [
     "batch_hook",
     "progress_hook",
     "renderer",
+    "result_hook",
 ]
 
 
@@ -66,6 +67,7 @@ class Recipient:
     app: SolidarityApp
     chat_id: int
     t: Translator
+    kind: str
     params: dict[str, Any] = field(default_factory=dict)
     batch_id: int | None = None
 
@@ -78,7 +80,12 @@ BatchHook = Callable[["SolidarityApp", BatchInfo, bool], Awaitable[None]]
 # A running batch's progress, shown every few seconds (e.g. on an announcement's status message).
 ProgressHook = Callable[["SolidarityApp", BatchInfo], Awaitable[None]]
 
+# A message could not be delivered (blocked or failed): what follows, e.g. telling the sender
+# of a reply. Gets the row's parameters and its final status.
+ResultHook = Callable[["SolidarityApp", dict[str, Any], str], Awaitable[None]]
+
 RENDERERS: dict[str, Renderer] = {}
+RESULT_HOOKS: dict[str, ResultHook] = {}
 BATCH_HOOKS: dict[str, BatchHook] = {}
 PROGRESS_HOOKS: dict[str, ProgressHook] = {}
 
@@ -100,6 +107,16 @@ def batch_hook(kind: str) -> Callable[[BatchHook], BatchHook]:
 
     def register(function: BatchHook) -> BatchHook:
         BATCH_HOOKS[kind] = function
+        return function
+
+    return register
+
+
+def result_hook(kind: str) -> Callable[[ResultHook], ResultHook]:
+    """Register what happens when a message of `kind` could not be delivered."""
+
+    def register(function: ResultHook) -> ResultHook:
+        RESULT_HOOKS[kind] = function
         return function
 
     return register

@@ -24,9 +24,13 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
-# Requests that put a new message in a chat: the ones Telegram counts.
+# Requests that put a message in a chat or change one: the ones Telegram counts.
 SENDING = frozenset(
     {
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
         "sendMessage",
         "sendPhoto",
         "sendDocument",

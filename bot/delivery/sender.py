@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.delivery import BATCH_HOOKS, PROGRESS_HOOKS, RENDERERS, Recipient, Rendered
+from bot.delivery import (
+    BATCH_HOOKS,
+    PROGRESS_HOOKS,
+    RENDERERS,
+    RESULT_HOOKS,
+    Recipient,
+    Rendered,
+)
 from bot.delivery.pacing import BULK, PacedLimiter, retry_seconds
 from bot.i18n import DEFAULT_LANGUAGE, get_translator, resolve_language
 from db import outbox
@@ -59,6 +66,7 @@ class Sender:
         self.concurrency = concurrency
         self.broadcast_interval = 1.0 / broadcast_rate if broadcast_rate > 0 else 0.0
         self._wake = asyncio.Event()
+        self._changed = asyncio.Event()  # a delivery ended, or a round found nothing to do
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()  # chats with a message on its way
@@ -88,6 +96,15 @@ class Sender:
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
+    async def drained(self) -> None:
+        """Wait until no message waits that may go now (postponed ones aside) and none is on
+        its way (tests and the benchmark use it, within a time-out of their own)."""
+        while await outbox.due_count(self.app.db) or self._running:
+            self._changed.clear()
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), 0.5)
+
     def wake(self) -> None:
         """Something was enqueued: look now instead of at the next idle tick."""
         self._refresh = True
@@ -104,6 +121,7 @@ class Sender:
                 log.exception("Outbox round failed")
                 started = 0
             if started == 0:
+                self._changed.set()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
@@ -172,25 +190,32 @@ class Sender:
             await outbox.finish(self.app.db, row.id, status)
             if status == SENT:
                 self.delivered += 1
+            elif status in (BLOCKED, FAILED) and row.kind in RESULT_HOOKS:
+                try:
+                    await RESULT_HOOKS[row.kind](self.app, row.params, status)
+                except Exception:
+                    log.exception("After outbox message %s (%s)", row.id, row.kind)
         self._wake.set()  # its chat may get the next one, or a slot is free
+        self._changed.set()
 
     async def _send(self, row: Claimed) -> str | None:
         """Send one message; returns its final status, or None when it was postponed."""
         app = self.app
         person = await get_user(app.db, row.chat_id)
-        if person is not None and person.blocked:
+        if person is None:  # never wrote to the bot: Telegram would not let us write to her
+            log.info(
+                "Outbox message %s (%s): the recipient never started the bot", row.id, row.kind
+            )
+            return FAILED
+        if person.blocked:
             return BLOCKED
-        fallback = row.params.get("lang")
-        lang = resolve_language(
-            person.language if person else None,
-            fallback or (person.telegram_language if person else None),
-        )
+        lang = resolve_language(person.language, row.params.get("lang") or person.telegram_language)
         t = get_translator(lang or DEFAULT_LANGUAGE, app.settings.timezone)
         render = RENDERERS.get(row.kind)
         if render is None:
             log.error("No renderer for outbox messages of kind %s", row.kind)
             return FAILED
-        rendered = await render(Recipient(app, row.chat_id, t, row.params, row.batch_id))
+        rendered = await render(Recipient(app, row.chat_id, t, row.kind, row.params, row.batch_id))
         if rendered is None:
             return CANCELLED
         try:

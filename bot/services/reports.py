@@ -3,10 +3,12 @@ The rules that need the database call db/reports.py, which stores what they deci
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.i18n import N_
 from db.engine import Database
+from db.outbox import Outgoing
 from db.reports import ReportInfo, set_status, still_new
 from db.types import utcnow
 
@@ -63,13 +65,23 @@ def can_move(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, ())
 
 
-async def move_report(db: Database, report_id: int, target: str, *, actor_id: int) -> str | None:
+async def move_report(
+    db: Database,
+    report_id: int,
+    target: str,
+    *,
+    actor_id: int,
+    outbox: Sequence[Outgoing] = (),
+) -> str | None:
     """Move a report along if the rules allow it from where it is now; returns the status it
-    had, or None if the move is not allowed (any more: another coordinator may have moved it)."""
+    had, or None if the move is not allowed (any more: another coordinator may have moved it).
+    `outbox`: the messages that tell of the move, kept only if it is made."""
     if target not in STATUSES:
         return None
     allowed_from = [current for current in TRANSITIONS if can_move(current, target)]
-    return await set_status(db, report_id, target, actor_id=actor_id, only_from=allowed_from)
+    return await set_status(
+        db, report_id, target, actor_id=actor_id, only_from=allowed_from, outbox=outbox
+    )
 
 
 async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:

@@ -101,7 +101,7 @@ async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
     assert part("ky", "Got it.") in ainura.transcript_text()
     await ainura.press("✅ " + tr("ky", "Join"))
     await wait_text(ainura, tr("ky", MENU))
-    thanks = head("ky", "Thank you! Your request was sent to the coordinators and the lead of your")
+    thanks = head("ky", "Thank you! Your request is now with the coordinators")
     assert any(thanks in m.text for m in ainura.bot_messages())
 
     await bot.settle()

@@ -343,7 +343,13 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     await coordinator.press("✉️ Reply to the reporter")
     await wait_text(coordinator, "Write your reply")
     await coordinator.send("Can we call you tomorrow?")
-    await wait_text(coordinator, "Sent.")
+    await wait_text(
+        coordinator,
+        tr(
+            "en",
+            "Saved. It goes to the reporter now; you will be told here if it cannot be delivered.",
+        ),
+    )
 
     relayed = await wait_text(
         aigul, ky("Reply from the coordinators about your report {ref}:", ref=report.ref)

@@ -353,7 +353,13 @@ async def test_reply_reaches_the_reporter_and_notes_do_not(
     await coordinator.press(REPLY_BUTTON)
     await wait_text(coordinator, en(WRITE_REPLY, ref=report.ref))
     await coordinator.send("We <will> call you & help, stay safe")
-    await wait_text(coordinator, "✅ " + en("Sent."))
+    await wait_text(
+        coordinator,
+        "✅ "
+        + en(
+            "Saved. It goes to the reporter now; you will be told here if it cannot be delivered."
+        ),
+    )
     relayed = await aigul.next_bot_message()
     heading = en("Reply from the coordinators about your report {ref}:", ref=report.ref)
     assert relayed.text == f"💬 {heading}\n\nWe <will> call you & help, stay safe"
@@ -415,8 +421,19 @@ async def test_a_reply_too_long_waits_for_a_shorter_one_and_a_blocked_reporter_i
     await wait_text(coordinator, en(too_long, max=REPLY_MAX))
     aigul.blocked = True  # she blocked the bot; the bot learns it when it writes to her
     await coordinator.send("We will call you")  # still waited for: this one is the reply
-    unreachable = "Saved, but the reporter could not be reached (she may have blocked the bot)."
-    await wait_text(coordinator, "⚠️ " + en(unreachable))
+    await wait_text(
+        coordinator,
+        "✅ "
+        + en(
+            "Saved. It goes to the reporter now; you will be told here if it cannot be delivered."
+        ),
+    )
+    # The reply could not reach her: the coordinator who wrote it is told.
+    undelivered = (
+        "Your reply on {ref} could not be delivered: the reporter may have blocked the bot. It "
+        "stays in the report's thread."
+    )
+    await wait_text(coordinator, "⚠️ " + en(undelivered, ref=report.ref))
     (refused,) = sandbox.breaches
     assert refused.method == "sendMessage" and refused.error_code == 403
     sandbox.breaches.clear()

@@ -115,7 +115,7 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
     await coordinator.press("☑ " + NARYN)  # changed her mind
     await coordinator.wait_for(lambda u: "☐ " + NARYN in buttons(u.last_bot_message()))
     await coordinator.press("💾 " + en("Save"))
-    saved = await wait_text(coordinator, en("Saved. She has been told."))
+    saved = await wait_text(coordinator, en("Saved. She will be told."))
     assert en("Roles: {roles}", roles=en("regional lead: {regions}", regions=OSH)) in saved.text
 
     news = await aina.next_bot_message()

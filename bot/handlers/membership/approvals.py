@@ -17,14 +17,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import DECIDE_MEMBER
 from bot.context import BotContext
+from bot.delivery import Recipient, Rendered, renderer
 from bot.handlers.membership.steps import occupation_name
 from bot.i18n import Translator
 from bot.keyboards import region_name
 from bot.menu import main_menu_keyboard
-from bot.notify import notify_each
+from bot.notify import to_each
 from bot.replies import message_html, replace_buttons
 from bot.services.roles import approvers_for, roles_of
-from db.members import MemberInfo, decide, get_member
+from db.members import decide, get_member
+from db.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +43,43 @@ def request_buttons(t: Translator, user_id: int) -> list[InlineKeyboardButton]:
     ]
 
 
-async def ask_approvers(context: BotContext, member: MemberInfo) -> None:
-    """Coordinators and her region's leads get the request with Approve / Decline buttons."""
-    approvers = await approvers_for(context.db, context.settings, member.region)
-    approvers.discard(member.user_id)
+async def approvers_told(context: BotContext, user_id: int, region: str) -> list[Outgoing]:
+    """The request of a new member, for the coordinators and her region's leads."""
+    approvers = await approvers_for(context.db, context.settings, region)
+    approvers.discard(user_id)
+    return to_each(approvers, "member.request", {"member": user_id})
 
-    def render(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
-        text = t.gettext("<b>New membership request</b>\n{name} — {region}, {occupation}").format(
-            name=html.escape(member.name),
-            region=region_name(t, member.region),
-            occupation=occupation_name(t, member.occupation),
+
+@renderer("member.request")
+async def render_request(r: Recipient) -> Rendered | None:
+    """A membership request with Approve / Decline (not sent once it has been decided)."""
+    member = await get_member(r.app.db, int(r.params["member"]))
+    if member is None or member.status != "pending":
+        return None
+    t = r.t
+    text = t.gettext("<b>New membership request</b>\n{name} — {region}, {occupation}").format(
+        name=html.escape(member.name),
+        region=region_name(t, member.region),
+        occupation=occupation_name(t, member.occupation),
+    )
+    return Rendered(text, InlineKeyboardMarkup([request_buttons(t, member.user_id)]))
+
+
+@renderer("member.decided")
+async def render_decision(r: Recipient) -> Rendered:
+    """She is told whether her membership was approved."""
+    t = r.t
+    if r.params.get("approved"):
+        return Rendered(
+            t.gettext("Your membership of the solidarity community is approved. Welcome!"),
+            main_menu_keyboard(t),
         )
-        return text, InlineKeyboardMarkup([request_buttons(t, member.user_id)])
-
-    await notify_each(context, approvers, render)
+    return Rendered(
+        t.gettext(
+            "Your membership request was not approved, and the details you sent were "
+            "erased. You can send /join to apply again."
+        )
+    )
 
 
 def _buttons_without(
@@ -93,7 +118,13 @@ async def decide_membership(update: Update, context: BotContext) -> None:
         )
         return
     approve = action == "approve"
-    decided = await decide(context.db, target_id, approve=approve, actor_id=actor.user_id)
+    decided = await decide(
+        context.db,
+        target_id,
+        approve=approve,
+        actor_id=actor.user_id,
+        outbox=to_each([target_id], "member.decided", {"approved": approve}),
+    )
     if decided is None:
         await query.answer(t.gettext("This request has already been decided."), show_alert=True)
         return
@@ -106,24 +137,7 @@ async def decide_membership(update: Update, context: BotContext) -> None:
     else:
         await query.answer()
         await query.edit_message_text(f"{message_html(query.message)}\n→ {verdict}")
-
-    def tell(member_t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
-        if approve:
-            return (
-                member_t.gettext(
-                    "Your membership of the solidarity community is approved. Welcome!"
-                ),
-                main_menu_keyboard(member_t),
-            )
-        return (
-            member_t.gettext(
-                "Your membership request was not approved, and the details you sent were "
-                "erased. You can send /join to apply again."
-            ),
-            None,
-        )
-
-    await notify_each(context, {target_id}, tell)
+    context.app.wake_sender()
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler
 from bot.callbacks import JOIN_START
 from bot.context import BotContext
 from bot.forms import Form, Turn
-from bot.handlers.membership.approvals import ask_approvers
+from bot.handlers.membership.approvals import approvers_told
 from bot.handlers.membership.profile import show_profile
 from bot.handlers.membership.steps import (
     CONSENT,
@@ -47,7 +47,7 @@ async def submit(turn: Turn) -> bool:
         await turn.query.answer()
         await replace_buttons(turn.query, None)
     approved = not context.settings.join_approval
-    member = await create_member(
+    await create_member(
         context.db,
         turn.user_id,
         MemberDraft(
@@ -59,14 +59,15 @@ async def submit(turn: Turn) -> bool:
             phone=draft.get("phone"),
         ),
         approved=approved,
+        outbox=[] if approved else await approvers_told(context, turn.user_id, draft["region"]),
     )
+    context.app.wake_sender()
     if approved:
         await turn.say(t.gettext("Welcome to the solidarity community! You are now a member."))
     else:
-        await ask_approvers(context, member)
         await turn.say(
             t.gettext(
-                "Thank you! Your request was sent to the coordinators and the lead of your "
+                "Thank you! Your request is now with the coordinators and the lead of your "
                 "region. You will get a message here when it is decided."
             )
         )

@@ -8,7 +8,6 @@ coordinators never contain the report's text.
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
@@ -19,7 +18,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import ID, OPEN_REPORT, REPORT_START, Callback
 from bot.context import BotContext
-from bot.forms import Form, Incoming, Input, Step, Turn
+from bot.delivery import DANGER as DANGER_PRIORITY
+from bot.delivery import NOTICE, Recipient, Rendered, renderer
+from bot.forms import Form, Input, Step, Turn
+from bot.handlers.reports.danger import accept_danger, help_lines
 from bot.handlers.reports.steps import (
     CATEGORY,
     CONTACT,
@@ -32,68 +34,19 @@ from bot.handlers.reports.steps import (
     danger_options,
     summary_text,
 )
-from bot.i18n import N_, Translator
+from bot.i18n import N_
 from bot.keyboards import category_name, region_name
 from bot.keys import REPORT_DRAFT, REPORT_WIPE
-from bot.notify import notify_each
+from bot.notify import to_each
 from bot.replies import replace_buttons
-from bot.services.help_contacts import Contact, contacts_for, current_directory
 from bot.services.roles import report_viewers
 from db.members import get_member
-from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report
+from db.outbox import Outgoing
+from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
 
 log = logging.getLogger(__name__)
 
 WIPE = Callback("rpt:wipe", ID)
-
-
-def format_contacts(contacts: list[Contact], lang: str) -> str:
-    return "\n".join(
-        f"📞 <b>{html.escape(c.number)}</b> — {html.escape(c.names[lang])}" for c in contacts
-    )
-
-
-# -- the danger path -------------------------------------------------------------------------
-
-
-async def accept_danger(turn: Turn, incoming: Incoming) -> bool:
-    """Someone in danger: help lines at once, and the coordinators alerted at once."""
-    draft, t = turn.draft, turn.t
-    danger = incoming.value == "yes"
-    draft["danger"] = danger
-    if not danger:
-        return True
-    directory = await current_directory(turn.context.db)
-    contacts = contacts_for(directory, draft.get("category"), draft.get("region"))
-    await turn.say(
-        "⚠️ "
-        + t.gettext("<b>If someone is in danger now, call:</b>")
-        + "\n"
-        + format_contacts(contacts, t.lang)
-        + "\n\n"
-        + t.gettext(
-            "The coordinators have been alerted right now. Please finish the report so "
-            "they know what happened."
-        )
-    )
-    if not draft.get("danger_alerted"):
-        draft["danger_alerted"] = True
-        await alert_danger(turn.context, draft.get("category"), str(draft.get("region", "")))
-    return True
-
-
-async def alert_danger(context: BotContext, category: str | None, region: str) -> None:
-    def render(viewer: Translator) -> tuple[str, None]:
-        return (
-            "⚠️ "
-            + viewer.gettext(
-                "<b>Immediate danger</b> reported by someone filing a report now: "
-                "{region}, {category}. The report follows when it is sent."
-            ).format(region=region_name(viewer, region), category=category_name(viewer, category)),
-            None,
-        )
-
-    await notify_each(context, await report_viewers(context.db, context.settings, region), render)
 
 
 DANGER = Step(
@@ -163,6 +116,7 @@ async def send_report(turn: Turn) -> bool:
     text = str(draft["text"])
     if draft.get("what"):
         text = f"[{draft['what']}]\n\n{text}"
+    viewers = await report_viewers(context.db, context.settings, draft["region"])
     report = await create_report(
         context.db,
         ReportDraft(
@@ -178,25 +132,26 @@ async def send_report(turn: Turn) -> bool:
         await _reporter(turn, anonymous),
         lang=t.lang,
         files_dir=context.settings.data_dir,
+        announce=lambda report_id: told_of(viewers, report_id, danger=bool(draft.get("danger"))),
     )
+    context.app.wake_sender()
     log.info("Report %s received", report.ref)
     await turn.say(*await sent_message(turn, report))
     assert context.user_data is not None
     wipes: dict[str, list[int]] = context.user_data.setdefault(REPORT_WIPE, {})
     wipes[str(report.id)] = list(draft.get("_msgs") or [])
-    await announce(context, report)
     return True
 
 
 async def sent_message(turn: Turn, report: ReportInfo) -> tuple[str, InlineKeyboardMarkup]:
     """Her reference, what happens next, the help lines, and "remove from my phone"."""
     t = turn.t
-    directory = await current_directory(turn.context.db)
     if report.danger:
         next_steps = t.gettext(
-            "What happens next: the coordinators were alerted as soon as you said someone is in "
-            "danger, and now have your report. If the danger is immediate, call the numbers "
-            "below now: do not wait for an answer here. A coordinator will write to you here."
+            "What happens next: your report is on the coordinators' desk, and an alert went to "
+            "them when you said someone is in danger (you see here when it has reached them). "
+            "If the danger is immediate, call the numbers below now: do not wait for an answer "
+            "here. A coordinator will write to you here."
         )
     else:
         next_steps = t.gettext(
@@ -213,7 +168,7 @@ async def sent_message(turn: Turn, report: ReportInfo) -> tuple[str, InlineKeybo
             next_steps,
             "",
             t.gettext("<b>Where to get help</b>"),
-            format_contacts(contacts_for(directory, report.category, report.region), t.lang),
+            await help_lines(turn.context.db, t, report.category, report.region),
         ]
     )
     wipe = InlineKeyboardButton(
@@ -222,29 +177,36 @@ async def sent_message(turn: Turn, report: ReportInfo) -> tuple[str, InlineKeybo
     return text, InlineKeyboardMarkup([[wipe]])
 
 
-async def announce(context: BotContext, report: ReportInfo, *, added: bool = False) -> None:
-    """Coordinators (and leads, if allowed) learn of it: reference, region, category only."""
+def told_of(
+    viewers: set[int], report_id: int, *, danger: bool = False, added: bool = False
+) -> list[Outgoing]:
+    """Coordinators (and leads, if allowed) learn of a report, or of something added to it:
+    reference, region and category only, never its text."""
+    kind = "report.added" if added else "report.new"
+    priority = DANGER_PRIORITY if danger and not added else NOTICE
+    return to_each(viewers, kind, {"report": report_id}, priority=priority)
 
-    def render(viewer: Translator) -> tuple[str, InlineKeyboardMarkup]:
-        if added:
-            text = viewer.gettext("New information on report {ref} ({region}, {category})")
-        else:
-            text = viewer.gettext("New report {ref} ({region}, {category})")
-        text = text.format(
-            ref=report.ref,
-            region=region_name(viewer, report.region),
-            category=category_name(viewer, report.category),
-        )
-        if report.danger and not added:
-            text = "⚠️ " + text + "\n" + viewer.gettext("Someone is in immediate danger.")
-        button = InlineKeyboardButton(
-            "📂 " + viewer.gettext("Open"), callback_data=OPEN_REPORT(report.id)
-        )
-        return text, InlineKeyboardMarkup([[button]])
 
-    await notify_each(
-        context, await report_viewers(context.db, context.settings, report.region), render
+@renderer("report.new")
+@renderer("report.added")
+async def render_notice(r: Recipient) -> Rendered | None:
+    report = await get_report(r.app.db, int(r.params["report"]))
+    if report is None:
+        return None
+    t = r.t
+    if r.kind == "report.added":
+        text = t.gettext("New information on report {ref} ({region}, {category})")
+    else:
+        text = t.gettext("New report {ref} ({region}, {category})")
+    text = text.format(
+        ref=report.ref,
+        region=region_name(t, report.region),
+        category=category_name(t, report.category),
     )
+    if report.danger and r.kind == "report.new":
+        text = "⚠️ " + text + "\n" + t.gettext("Someone is in immediate danger.")
+    button = InlineKeyboardButton("📂 " + t.gettext("Open"), callback_data=OPEN_REPORT(report.id))
+    return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
 REPORT = Form(

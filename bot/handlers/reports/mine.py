@@ -22,14 +22,16 @@ from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.forms.steps import FILE_FILTER
-from bot.handlers.reports.filing import _download, announce
+from bot.handlers.reports.filing import _download, told_of
 from bot.handlers.reports.steps import incoming_file
 from bot.i18n import Translator
 from bot.keyboards import category_name, region_name, status_name
 from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED
 from bot.replies import edit_or_send, refuse
 from bot.services.reports import MAX_FILE_BYTES
+from bot.services.roles import report_viewers
 from bot.text import utf16_len
+from db.outbox import Outgoing
 from db.reports import ReportInfo, add_files, add_message, get_report, is_reporter, reports_of
 
 log = logging.getLogger(__name__)
@@ -180,6 +182,11 @@ async def add_to_report(update: Update, context: BotContext) -> int:
     if report is None:
         return ConversationHandler.END
     t = context.t
+    # The coordinators hear of the first addition of a sitting, with it.
+    told: list[Outgoing] = []
+    if not context.user_data.get(REPORT_ANNOUNCED):
+        viewers = await report_viewers(context.db, context.settings, report.region)
+        told = told_of(viewers, report.id, added=True)
     incoming = incoming_file(message)
     if incoming is not None:
         if incoming["size"] > MAX_FILE_BYTES:
@@ -192,11 +199,14 @@ async def add_to_report(update: Update, context: BotContext) -> int:
             report.id,
             [await _download(context, incoming)],
             files_dir=context.settings.data_dir,
+            outbox=told,
         )
         if message.caption:
             await add_message(context.db, report.id, author="reporter", text=message.caption)
     elif message.text:
-        await add_message(context.db, report.id, author="reporter", text=message.text.strip())
+        await add_message(
+            context.db, report.id, author="reporter", text=message.text.strip(), outbox=told
+        )
     else:
         await message.reply_text(t.gettext("Please send a text or a file."))
         return MY_ADD
@@ -206,9 +216,8 @@ async def add_to_report(update: Update, context: BotContext) -> int:
             [[InlineKeyboardButton("✔ " + t.gettext("Done"), callback_data=DONE())]]
         ),
     )
-    if not context.user_data.get(REPORT_ANNOUNCED):
-        context.user_data[REPORT_ANNOUNCED] = True
-        await announce(context, report, added=True)
+    context.user_data[REPORT_ANNOUNCED] = True
+    context.app.wake_sender()
     return MY_ADD
 
 

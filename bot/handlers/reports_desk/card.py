@@ -22,7 +22,7 @@ from db.users import get_user
 
 from .access import load
 from .callbacks import BACK, FILES, FULL_TEXT, MOVE, NOTE, REPLY, TAKE
-from .replies import tell_reporter
+from .replies import to_reporter
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,8 @@ async def change_status(update: Update, context: BotContext) -> None:
     assert update.effective_user
     t = context.t
     actor = update.effective_user.id
-    previous = await move_report(context.db, report.id, target, actor_id=actor)
+    reporter = await to_reporter(context, report, "report.status", {"status": target})
+    previous = await move_report(context.db, report.id, target, actor_id=actor, outbox=reporter)
     if previous is None:
         # A stale or forged button. Only an alert: re-drawing an unchanged card would be an
         # edit to identical content, which Telegram refuses.
@@ -275,17 +276,11 @@ async def change_status(update: Update, context: BotContext) -> None:
         )
         await update.callback_query.answer(notice, show_alert=True)
         return
+    context.app.wake_sender()
     fresh = await get_report(context.db, report.id) or report
     log.info("Report %s moved from %s to %s by %s", report.id, previous, target, actor)
-
-    def render(rt: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
-        text = rt.gettext("Your report {ref} is now: {status}").format(
-            ref=report.ref, status=status_name(rt, target)
-        )
-        return "ℹ️ " + html.escape(text), None
-
-    if await tell_reporter(context, report, render):
-        notice = t.gettext("Status changed. The reporter has been told.")
+    if reporter:
+        notice = t.gettext("Status changed. The reporter will be told.")
     else:
-        notice = t.gettext("Status changed. The reporter could not be told.")
+        notice = t.gettext("Status changed. This report has no reporter to tell.")
     await show_card(update, context, roles, fresh, notice=notice)

@@ -13,12 +13,14 @@ from telegram.ext import Application
 
 from bot.callbacks import OPEN_REPORT
 from bot.context import BotContext, SolidarityApp
-from bot.i18n import Translator
+from bot.delivery import Recipient, Rendered, batch_hook, renderer
 from bot.keyboards import category_name, region_name
-from bot.notify import notify_each
+from bot.notify import to_each
 from bot.services.reports import due_for_raising
 from bot.services.roles import all_coordinators
-from db.reports import mark_raised
+from db.outbox import SENT, BatchInfo, running_batches, send_later
+from db.reports import get_report, mark_raised
+from db.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,41 +34,69 @@ AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 async def raise_stale_reports(application: AnyApplication, now: datetime | None = None) -> int:
-    """Tell every coordinator of the reports still new after 48 hours, and remember that they
-    were raised. Returns how many reports were raised."""
+    """Tell every coordinator of the reports still new after 48 hours (through the outbox, as
+    one batch); they are marked raised once the reminder has reached someone, so a reminder
+    that reached nobody is tried again at the next run. Returns how many reports were raised."""
     app = cast(SolidarityApp, application)
-    due = sorted(await due_for_raising(app.db, now), key=lambda r: r.id)[:RAISE_BATCH]
+    waiting = {
+        report_id
+        for batch in await running_batches(app.db)
+        if batch.kind == "stale"
+        for report_id in batch.params.get("reports", [])
+    }
+    due = sorted(await due_for_raising(app.db, now), key=lambda report: report.id)
+    due = [report for report in due if report.id not in waiting][:RAISE_BATCH]
     if not due:
         return 0
-
-    def render(t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
-        lines = [
-            "⏰ "
-            + html.escape(
-                t.gettext("Still new after 48 hours: {ref} ({region}, {category})").format(
-                    ref=r.ref,
-                    region=region_name(t, r.region),
-                    category=category_name(t, r.category),
-                )
-            )
-            for r in due
-        ]
-        buttons = [
-            [
-                InlineKeyboardButton(
-                    "📂 " + t.gettext("Open {ref}").format(ref=r.ref),
-                    callback_data=OPEN_REPORT(r.id),
-                )
-            ]
-            for r in due
-        ]
-        return "\n".join(lines), InlineKeyboardMarkup(buttons)
-
+    ids = [report.id for report in due]
     coordinators = await all_coordinators(app.db, app.settings)
-    sent = await notify_each(BotContext(app), coordinators, render)
-    await mark_raised(app.db, [r.id for r in due], now)
-    log.info("Raised %s report(s) still new after 48 hours to %s coordinator(s)", len(due), sent)
+    when = (now or utcnow()).isoformat()
+    reminders = to_each(coordinators, "report.stale", {"reports": ids})
+    await send_later(app.db, reminders, batch=("stale", {"reports": ids, "at": when}))
+    app.wake_sender()
+    log.info("Reminder of %s report(s) still new after 48 hours queued", len(due))
     return len(due)
+
+
+@batch_hook("stale")
+async def reminder_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None:
+    """Reports are marked raised once their reminder has reached a coordinator."""
+    if batch.counts.get(SENT, 0):
+        at = datetime.fromisoformat(str(batch.params["at"]))
+        await mark_raised(app.db, batch.params["reports"], at)
+    else:
+        log.error("A reminder of reports still new reached no coordinator")
+
+
+@renderer("report.stale")
+async def render_reminder(r: Recipient) -> Rendered | None:
+    """One message for the reports still new: a line and an Open button each."""
+    due = [report for i in r.params["reports"] if (report := await get_report(r.app.db, int(i)))]
+    due = [report for report in due if report.status == "new"]
+    if not due:
+        return None
+    t = r.t
+    lines = [
+        "⏰ "
+        + html.escape(
+            t.gettext("Still new after 48 hours: {ref} ({region}, {category})").format(
+                ref=report.ref,
+                region=region_name(t, report.region),
+                category=category_name(t, report.category),
+            )
+        )
+        for report in due
+    ]
+    buttons = [
+        [
+            InlineKeyboardButton(
+                "📂 " + t.gettext("Open {ref}").format(ref=report.ref),
+                callback_data=OPEN_REPORT(report.id),
+            )
+        ]
+        for report in due
+    ]
+    return Rendered("\n".join(lines), InlineKeyboardMarkup(buttons))
 
 
 async def _raise_job(context: BotContext) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,11 +22,13 @@ from telegram.ext import (
 
 from bot import keys
 from bot.callbacks import ANSWER_REPLY, OPEN_REPORT
-from bot.context import BotContext
+from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
+from bot.delivery import NOTICE, Recipient, Rendered, renderer, result_hook
 from bot.i18n import Translator
-from bot.notify import Render, deliver
-from db.reports import ReportInfo, add_message, reporter_of
+from bot.keyboards import status_name
+from db.outbox import Outgoing, send_later
+from db.reports import ReportInfo, add_message, get_report, reporter_of, thread_message
 from db.types import utcnow
 
 from .access import load
@@ -39,19 +42,68 @@ REPLY_MAX = 3500  # a reply must fit into one message to the reporter with its h
 COMPOSE_TTL = timedelta(hours=1)  # a reply waiting longer than this is not sent
 
 
-async def tell_reporter(context: BotContext, report: ReportInfo, render: Render) -> bool:
-    """A message to whoever filed the report, in her language. Only the bot knows who she is:
-    the logs name the report, never her (she may be anonymous)."""
+async def to_reporter(
+    context: BotContext, report: ReportInfo, kind: str, params: dict[str, Any]
+) -> list[Outgoing]:
+    """A message to whoever filed the report, in her language (the one she reported in, if she
+    never chose one). Only the outbox knows who she is, encrypted; logs name the report."""
     reporter = await reporter_of(context.db, report.id)
     if reporter is None:
-        return False
-    return await deliver(
-        context,
-        reporter.user_id,
-        render,
-        fallback_language=report.reporter_lang,
-        who=f"the reporter of report {report.id}",
+        return []
+    values = {"report": report.id, "lang": report.reporter_lang, **params}
+    return [Outgoing(reporter.user_id, kind, values, NOTICE)]
+
+
+@renderer("report.reply")
+async def render_reply(r: Recipient) -> Rendered | None:
+    """A coordinator's reply, relayed without her name; the reporter can answer it."""
+    report = await get_report(r.app.db, int(r.params["report"]))
+    message = await thread_message(r.app.db, int(r.params["message"]))
+    if report is None or message is None:
+        return None
+    t = r.t
+    heading = t.gettext("Reply from the coordinators about your report {ref}:").format(
+        ref=report.ref
     )
+    answer = InlineKeyboardButton("↩️ " + t.gettext("Answer"), callback_data=ANSWER_REPLY(report.id))
+    return Rendered(
+        "💬 " + html.escape(heading) + "\n\n" + html.escape(message.text),
+        InlineKeyboardMarkup([[answer]]),
+    )
+
+
+@result_hook("report.reply")
+async def reply_not_delivered(app: SolidarityApp, params: dict[str, Any], status: str) -> None:
+    """The coordinator who wrote a reply hears when it could not reach the reporter."""
+    by = params.get("by")
+    if by is not None:
+        await send_later(
+            app.db, [Outgoing(int(by), "reply.undelivered", {"report": params["report"]})]
+        )
+
+
+@renderer("reply.undelivered")
+async def render_undelivered(r: Recipient) -> Rendered | None:
+    report = await get_report(r.app.db, int(r.params["report"]))
+    if report is None:
+        return None
+    text = r.t.gettext(
+        "Your reply on {ref} could not be delivered: the reporter may have blocked the bot. It "
+        "stays in the report's thread."
+    ).format(ref=report.ref)
+    return Rendered("⚠️ " + html.escape(text), _open_button(r.t, report))
+
+
+@renderer("report.status")
+async def render_status(r: Recipient) -> Rendered | None:
+    report = await get_report(r.app.db, int(r.params["report"]))
+    if report is None:
+        return None
+    t = r.t
+    text = t.gettext("Your report {ref} is now: {status}").format(
+        ref=report.ref, status=status_name(t, str(r.params["status"]))
+    )
+    return Rendered("ℹ️ " + html.escape(text))
 
 
 def _open_button(t: Translator, report: ReportInfo) -> InlineKeyboardMarkup:
@@ -114,6 +166,9 @@ async def got_text(update: Update, context: BotContext) -> int:
     t = context.t
     compose = context.user_data.pop(keys.REPLY_COMPOSE, None)
     if not isinstance(compose, dict):
+        # Nothing is waiting for a reply (say, the bot stopped just after the last one): this
+        # message is for whoever else takes it, never for a reporter.
+        await context.application.update_queue.put(update)
         return ConversationHandler.END
     started = datetime.fromisoformat(str(compose.get("at")))
     if utcnow() - started > COMPOSE_TTL:
@@ -148,29 +203,30 @@ async def got_text(update: Update, context: BotContext) -> int:
         )
         return ConversationHandler.END
 
-    await add_message(context.db, report.id, author="coordinator", text=text, author_id=actor)
+    # The conversation ends durably before anything is relayed: her user data no longer holds
+    # the reply (taken off above) once it is written, so after a crash her next, unrelated
+    # message can never go to the reporter.
+    await context.application.update_persistence()
+    reporter = await to_reporter(context, report, "report.reply", {"by": actor})
+    await add_message(
+        context.db,
+        report.id,
+        author="coordinator",
+        text=text,
+        author_id=actor,
+        outbox=lambda mid: [replace(m, params={**m.params, "message": mid}) for m in reporter],
+    )
+    context.app.wake_sender()
     log.info("Reply on report %s by %s", report.id, actor)
-
-    def render(rt: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
-        heading = rt.gettext("Reply from the coordinators about your report {ref}:").format(
-            ref=report.ref
-        )
-        answer = InlineKeyboardButton(
-            "↩️ " + rt.gettext("Answer"), callback_data=ANSWER_REPLY(report.id)
-        )
-        return (
-            "💬 " + html.escape(heading) + "\n\n" + html.escape(text),
-            InlineKeyboardMarkup([[answer]]),
-        )
-
-    if await tell_reporter(context, report, render):
-        done = "✅ " + html.escape(t.gettext("Sent."))
-    else:
-        done = "⚠️ " + html.escape(
+    if reporter:
+        done = "✅ " + html.escape(
             t.gettext(
-                "Saved, but the reporter could not be reached (she may have blocked the bot)."
+                "Saved. It goes to the reporter now; you will be told here if it cannot be "
+                "delivered."
             )
         )
+    else:
+        done = "⚠️ " + html.escape(t.gettext("Saved, but this report has no reporter to tell."))
     await message.reply_text(done, reply_markup=_open_button(t, report))
     return ConversationHandler.END
 

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from telegram import Update
 
 from bot.context import BotContext
+from bot.delivery import Recipient, Rendered, renderer
 from bot.menu import refresh_commands
-from bot.notify import deliver
+from bot.notify import to_each
 from bot.replies import edit_or_send, refuse, require_coordinator
-from bot.services.roles import Roles
+from bot.services.roles import Roles, roles_of
 from db.roles import set_grants
 
 from .callbacks import CARD, COORDINATOR, LEAD, MEMBER_ONLY, SAVE, TOGGLE, mask_of, regions_of
@@ -80,19 +81,28 @@ async def _change(
         await edit_or_send(update, context, text, markup, notice=t.gettext("Nothing changed."))
         return
     await set_grants(
-        context.db, uid, coordinator=coordinator, lead_regions=lead_regions, actor_id=actor_id
+        context.db,
+        uid,
+        coordinator=coordinator,
+        lead_regions=lead_regions,
+        actor_id=actor_id,
+        outbox=to_each([uid], "roles.changed"),
     )
+    context.app.wake_sender()
     log.info("Roles of user %s changed by %s", uid, actor_id)
     fresh = await load_target(context, uid)
     assert fresh is not None
-    told = await deliver(context, uid, lambda her: (news_text(her, fresh.roles), None))
     await refresh_commands(context.app, uid)
-    if told:
-        note = "✅ " + t.gettext("Saved. She has been told.")
-    else:
-        note = "✅ " + t.gettext("Saved, but she could not be told: she may have blocked the bot.")
+    note = "✅ " + t.gettext("Saved. She will be told.")
     text, markup = card_view(t, actor_id, fresh, note=note)
     await edit_or_send(update, context, text, markup, notice=t.gettext("Saved."))
+
+
+@renderer("roles.changed")
+async def render_roles(r: Recipient) -> Rendered:
+    """What she is now (as it is when the message leaves, should it have changed again)."""
+    roles = await roles_of(r.app.db, r.app.settings, r.chat_id)
+    return Rendered(news_text(r.t, roles))
 
 
 async def show_card(update: Update, context: BotContext) -> None:
