@@ -20,8 +20,8 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def bot(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path))
+async def bot(sandbox: Sandbox, tmp_path: Path, db_url: str) -> AsyncIterator[BotRunner]:
+    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, DATABASE_URL=db_url))
     await runner.start()
     yield runner
     if runner.app is not None:
