@@ -1,4 +1,6 @@
 """`python -m bot` runs the bot; `python -m bot db upgrade` applies migrations."""
+# Exit codes: 0 done; 1 could not be done (a server unreachable, a copy refused); 2 a setting or
+# an argument to fix.
 
 from __future__ import annotations
 
@@ -21,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
+    copy = db_sub.add_parser(
+        "copy", help="copy every row of DATABASE_URL into another, empty database"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="the target database's URL")
+    backup = db_sub.add_parser("backup", help="write a consistent copy of an SQLite database")
+    backup.add_argument("file", type=Path, help="the backup file to create")
     return parser
 
 
@@ -76,6 +84,74 @@ def run_bot() -> int:
     return 0
 
 
+def copy_db(target_url: str) -> int:
+    """`db copy --to URL`: every row of DATABASE_URL into an empty database, verified."""
+    from bot.config import HINTS, check_database_url
+
+    storage = load_storage_settings()
+    try:
+        target_url = check_database_url(target_url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"Configuration error: --to is invalid ({exc}); {HINTS['DATABASE_URL']}."
+        ) from None
+    from db.copy import CopyError, copy_database, safe_url
+
+    log = logging.getLogger("bot")
+    source, target = safe_url(storage.database_url), safe_url(target_url)
+    log.info("Copying %s to %s (stop the bot first: later changes are not copied)", source, target)
+    try:
+        report = asyncio.run(
+            copy_database(
+                storage.database_url,
+                target_url,
+                progress=lambda table, rows: log.info("Copied %s: %d rows", table, rows),
+            )
+        )
+    except CopyError as exc:
+        print(f"Copy failed: {exc}.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"Copy failed: cannot reach a database ({type(exc).__name__}: {exc.strerror or exc}).",
+            file=sys.stderr,
+        )
+        return 1
+    log.info(
+        "Copied %d rows in %d tables to %s; every table verified. The data key (DATA_KEY or "
+        "DATA_DIR/data.key) is not in the database: the bot on the new database needs the same one",
+        report.total,
+        len(report.rows),
+        target,
+    )
+    return 0
+
+
+def backup_db(file: Path) -> int:
+    """`db backup FILE`: a consistent copy of the live SQLite database."""
+    from db.backup import BackupError, backup_sqlite
+    from db.engine import sqlite_path
+
+    storage = load_storage_settings()
+    path = sqlite_path(storage.database_url)
+    if path is None:
+        print(
+            "Backup refused: DATABASE_URL is not an SQLite file; back PostgreSQL up with pg_dump "
+            "(see README, Backups).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        size = backup_sqlite(path, file)
+    except BackupError as exc:
+        print(f"Backup failed: {exc}.", file=sys.stderr)
+        return 1
+    logging.getLogger("bot").info(
+        "Backed up %s to %s (%d bytes); keep the data key apart from it", path, file, size
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -89,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.logs import setup_logging
 
             setup_logging(logging.INFO, [])
+            if args.db_command == "copy":
+                return copy_db(args.to)
+            if args.db_command == "backup":
+                return backup_db(args.file)
             _prepare_data_dir(storage.data_dir)
             asyncio.run(_upgrade(storage.database_url))
             logging.getLogger("bot").info("Database is up to date")

@@ -46,6 +46,22 @@ HINTS: dict[str, str] = {
 }
 
 
+def check_database_url(value: str) -> str:
+    """An SQLAlchemy async URL with a driver the bot can use, and that driver installed."""
+    value = value.strip()
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("is not a database URL") from None
+    if url.drivername not in ASYNC_DRIVERS:
+        raise ValueError(f"the driver {url.drivername!r} is not one of {', '.join(ASYNC_DRIVERS)}")
+    module = ASYNC_DRIVERS[url.drivername]
+    if importlib.util.find_spec(module) is None:
+        extra = " (pip install -e '.[postgres]')" if module == "asyncpg" else ""
+        raise ValueError(f"the {module} package is not installed{extra}")
+    return value
+
+
 class StorageSettings(BaseSettings):
     """What `python -m bot db upgrade` needs: where the data lives (no token required)."""
 
@@ -59,20 +75,7 @@ class StorageSettings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         value = value.strip()
-        if not value:
-            return value
-        try:
-            url = make_url(value)
-        except ArgumentError:
-            raise ValueError("is not a database URL") from None
-        if url.drivername not in ASYNC_DRIVERS:
-            raise ValueError(
-                f"the driver {url.drivername!r} is not one of {', '.join(ASYNC_DRIVERS)}"
-            )
-        module = ASYNC_DRIVERS[url.drivername]
-        if importlib.util.find_spec(module) is None:
-            raise ValueError(f"the {module} package is not installed (pip install {module})")
-        return value
+        return check_database_url(value) if value else value
 
     @model_validator(mode="after")
     def _default_database_in_data_dir(self) -> StorageSettings:
