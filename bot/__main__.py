@@ -18,7 +18,9 @@ EXIT_CONFIG = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot with long polling (the default)")
+    sub.add_parser(
+        "run", help="run the bot (the default): long polling, or a webhook with WEBHOOK_URL"
+    )
     sub.add_parser("key", help="print a new encryption key for DATA_KEY")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -54,18 +56,31 @@ def run_bot() -> int:
     settings = load_settings()
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application, webhook_arguments
     from bot.logs import setup_logging
 
-    setup_logging(settings.log_level_number, [settings.token])
+    setup_logging(settings.log_level_number, settings.secrets)
     _prepare_data_dir(settings.data_dir)
     application = build_application(settings)
     log = logging.getLogger("bot")
-    log.info("Starting the bot (long polling)")
     try:
         # A few retries if the network is not up yet; after start-up, python-telegram-bot
         # retries network trouble by itself.
-        application.run_polling(bootstrap_retries=3, drop_pending_updates=False)
+        if settings.webhook:
+            log.info(
+                "Starting the bot (webhook %s, listening on %s:%s)",
+                settings.webhook_url,
+                settings.listen,
+                settings.port,
+            )
+            application.run_webhook(
+                **webhook_arguments(settings), bootstrap_retries=3, drop_pending_updates=False
+            )
+        else:
+            log.info("Starting the bot (long polling)")
+            application.run_polling(
+                allowed_updates=ALLOWED_UPDATES, bootstrap_retries=3, drop_pending_updates=False
+            )
     except InvalidToken:
         print(
             "Configuration error: BOT_TOKEN was refused by the Bot API server at "
@@ -77,6 +92,14 @@ def run_bot() -> int:
         print(
             f"Cannot reach the Bot API server at {settings.telegram_api_url} "
             f"({type(exc).__name__}); check TELEGRAM_API_URL and the network, then start again.",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        # The webhook server's address is taken or not ours (LISTEN, PORT).
+        print(
+            f"Cannot listen on {settings.listen}:{settings.port} ({exc.strerror or exc}); "
+            "check LISTEN and PORT.",
             file=sys.stderr,
         )
         return 1

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application, webhook_arguments
 from bot.config import Settings, load_settings
 from bot.context import SolidarityApp
 from sandbox import Sandbox
 
 TOKEN = "424242:sandbox-token-for-end-to-end-tests"
 COORDINATOR_ID = 9001
+# Webhook mode: the public address Telegram would post to (the sandbox proxies it to loopback).
+WEBHOOK_URL = "https://bot.example.org/telegram"
+WEBHOOK_SECRET = "sandbox-webhook-secret_0123456789"
 
 
 class BotRunner:
-    """Starts and stops the bot exactly as `Application.run_polling` does, minus the signals."""
+    """Starts and stops the bot exactly as `Application.run_polling` (or `run_webhook`, when the
+    settings have WEBHOOK_URL) does, minus the signals."""
 
     def __init__(self, sandbox: Sandbox, settings: Settings, *, rate_limit: bool = True) -> None:
         self.sandbox = sandbox
@@ -38,7 +43,14 @@ class BotRunner:
         if app.post_init:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(timeout=5, poll_interval=0)
+        if self.settings.webhook:
+            # The sandbox stands in for Telegram and the reverse proxy: it posts to LISTEN:PORT.
+            self.sandbox.webhook_proxy = f"http://{self.settings.listen}:{self.settings.port}"
+            await app.updater.start_webhook(**webhook_arguments(self.settings))
+        else:
+            await app.updater.start_polling(
+                timeout=5, poll_interval=0, allowed_updates=ALLOWED_UPDATES
+            )
         await app.start()
         self.app = app
         self.starts += 1
@@ -69,7 +81,18 @@ class BotRunner:
         await self.application.update_queue.join()
 
 
-def make_settings(sandbox: Sandbox, tmp_path: Path, **overrides: Any) -> Settings:
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def make_settings(
+    sandbox: Sandbox, tmp_path: Path, *, webhook: bool = False, **overrides: Any
+) -> Settings:
+    """The bot's settings against this sandbox; `webhook=True` for webhook mode."""
     values: dict[str, Any] = {
         "BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": sandbox.url,
@@ -78,5 +101,12 @@ def make_settings(sandbox: Sandbox, tmp_path: Path, **overrides: Any) -> Setting
         "COORDINATOR_IDS": str(COORDINATOR_ID),
         "_env_file": None,
     }
+    if webhook:
+        values |= {
+            "WEBHOOK_URL": WEBHOOK_URL,
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "LISTEN": "127.0.0.1",
+            "PORT": str(free_port()),
+        }
     values.update(overrides)
     return load_settings(**values)
