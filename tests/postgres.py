@@ -60,9 +60,27 @@ def find_binaries() -> Path:
     )
 
 
-def _reachable_by_others(path: Path) -> bool:
-    """Whether a user other than the owner may reach `path` (every folder above is o+x)."""
-    return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
+def _usable_by_others(install: Path) -> bool:
+    """Whether a user other than the owner may reach and read every file of `install`."""
+    if not all(folder.stat().st_mode & stat.S_IXOTH for folder in install.parents):
+        return False
+    for folder, _dirs, files in os.walk(install):
+        if not Path(folder).stat().st_mode & stat.S_IXOTH:
+            return False
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink() and not path.stat().st_mode & stat.S_IROTH:
+                return False
+    return True
+
+
+def _open_to_others(tree: Path) -> None:
+    for folder, _dirs, files in os.walk(tree):
+        os.chmod(folder, 0o755)  # noqa: S103 - programs, no secrets
+        for name in files:
+            path = Path(folder, name)
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | 0o444)
 
 
 @dataclass
@@ -138,12 +156,17 @@ def start_server() -> PostgresServer:
     if os.geteuid() == 0:
         user = pwd.getpwnam(UNPRIVILEGED_USER)
         os.chown(root, user.pw_uid, user.pw_gid)
-        if not _reachable_by_others(bindir):
-            # The unprivileged user cannot reach the binaries where pip put them: a copy can.
-            install = bindir.parent
-            copy = root / "install"
-            shutil.copytree(install, copy, symlinks=True)
-            bindir = copy / bindir.name
+        # The wheel's programs find their libraries at $ORIGIN/../../../pgserver.libs.
+        libs = bindir.parents[2] / "pgserver.libs"
+        parts = [bindir.parent, *([libs] if libs.is_dir() else [])]
+        if not all(_usable_by_others(part) for part in parts):
+            # The unprivileged user cannot reach the programs where pip put them: a copy can.
+            copy = root / "pg"
+            for part in parts:
+                target = copy / part.name if part == libs else copy / "pkg" / part.name
+                shutil.copytree(part, target, symlinks=True)
+            _open_to_others(copy)
+            bindir = copy / "pkg" / bindir.parent.name / bindir.name
     server = PostgresServer(bindir=bindir, root=root, user=user)
     try:
         server.start()
