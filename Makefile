@@ -36,18 +36,19 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy bot db sandbox tests bench
 
+## PYTEST_ARGS, e.g. "--lane sqlite" (one storage lane) or "-k webhook"
 pytest: $(VENV)/.installed-dev compile
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 ## refresh messages.pot and merge new strings into every .po
 extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o bot/i18n/messages.pot --no-location --sort-output bot
 	$(VENV)/bin/pybabel update -i bot/i18n/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete
 
-## run the local Telegram stand-in: make sandbox PORT=8081
+## run the local Telegram stand-in: make sandbox PORT=8081 [SANDBOX_ARGS="--webhook-proxy ..."]
 PORT ?= 8081
 sandbox: $(VENV)/.installed-dev
-	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT)
+	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT) $(SANDBOX_ARGS)
 
 ## benchmarks (not tests)
 bench: $(VENV)/.installed-dev compile
