@@ -254,8 +254,9 @@ class Settings(StorageSettings):
     def secrets(self) -> list[str]:
         """What must never reach a log line."""
         found = [self.token]
-        if self.webhook_secret is not None:
-            found.append(self.webhook_secret.get_secret_value())
+        for secret in (self.webhook_secret, self.data_key):
+            if secret is not None:
+                found.append(secret.get_secret_value())
         return found
 
     @property

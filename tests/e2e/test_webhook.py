@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import pytest
 from bot.app import ALLOWED_UPDATES
 from sandbox import Sandbox, SimUser
 from tests.e2e.runner import TOKEN, WEBHOOK_SECRET, WEBHOOK_URL, BotRunner, free_port
-from tests.e2e.test_process import bot_env, spawn_bot
+from tests.e2e.test_process import bot_env, run_bot_process, spawn_bot
 
 webhook_only = pytest.mark.parametrize("delivery", ["webhook"])
 
@@ -152,3 +153,27 @@ async def test_the_bot_process_runs_by_webhook_and_stops_cleanly(tmp_path: Path)
     delivered = {u for u, status in sandbox.deliveries if status == 200}
     assert delivered == {u for u, _ in sandbox.deliveries}, sandbox.deliveries
     assert sandbox.breaches == []
+
+
+async def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
+    sandbox = Sandbox()
+    await sandbox.start(host="127.0.0.1", port=0)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = bot_env(tmp_path, sandbox.url) | {
+            "WEBHOOK_URL": WEBHOOK_URL,
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "PORT": str(port),
+        }
+        try:
+            code, log = await run_bot_process(env, tmp_path)
+        finally:
+            await sandbox.stop()
+    assert code == 1, log
+    lines = log.strip().splitlines()
+    assert lines[-1] == (
+        f"Cannot listen on 127.0.0.1:{port} (Address already in use); check LISTEN and PORT."
+    ), log
+    assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
