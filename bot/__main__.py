@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from bot.config import ConfigError, load_settings, load_storage_settings
 
 EXIT_CONFIG = 2
+LISTEN_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,6 +99,8 @@ def run_bot() -> int:
         return 1
     except OSError as exc:
         # The webhook server's address is taken or not ours (LISTEN, PORT).
+        if not settings.webhook or exc.errno not in LISTEN_ERRORS:
+            raise
         print(
             f"Cannot listen on {settings.listen}:{settings.port} ({exc.strerror or exc}); "
             "check LISTEN and PORT.",
@@ -136,7 +140,8 @@ def copy_db(target_url: str) -> int:
         return 1
     except OSError as exc:
         print(
-            f"Copy failed: cannot reach a database ({type(exc).__name__}: {exc.strerror or exc}).",
+            "Copy failed: cannot reach or open a database "
+            f"({type(exc).__name__}: {exc.strerror or exc}).",
             file=sys.stderr,
         )
         return 1

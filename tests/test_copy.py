@@ -269,5 +269,5 @@ def test_an_unreachable_target_is_one_line_without_its_password(tmp_path: Path) 
     assert done.returncode == 1, done.stderr
     assert "s3cret-pw" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("Copy failed: cannot reach a database"), done.stderr
+    assert last.startswith("Copy failed: cannot reach or open a database"), done.stderr
     assert "Traceback" not in done.stderr
