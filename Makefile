@@ -38,9 +38,10 @@ typecheck: $(VENV)/.installed-dev
 
 # pytest under coverage (bot processes the tests start included), then the line coverage of
 # bot/ and db/, which fails below [tool.coverage.report] fail_under in pyproject.toml.
+## PYTEST_ARGS, e.g. "--lane sqlite" (one storage lane) or "-k webhook"
 pytest: $(VENV)/.installed-dev compile
 	@rm -f .coverage .coverage.*
-	$(VENV)/bin/coverage run -m pytest -q
+	$(VENV)/bin/coverage run -m pytest -q $(PYTEST_ARGS)
 	@$(VENV)/bin/coverage combine --quiet
 	$(VENV)/bin/coverage report
 
@@ -49,10 +50,10 @@ extract: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o bot/i18n/messages.pot --no-location --sort-output bot
 	$(VENV)/bin/pybabel update -i bot/i18n/messages.pot -d $(LOCALES) -D messages --no-fuzzy-matching --ignore-obsolete
 
-## run the local Telegram stand-in: make sandbox PORT=8081
+## run the local Telegram stand-in: make sandbox PORT=8081 [SANDBOX_ARGS="--webhook-proxy ..."]
 PORT ?= 8081
 sandbox: $(VENV)/.installed-dev
-	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT)
+	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT) $(SANDBOX_ARGS)
 
 ## benchmarks (not tests)
 bench: $(VENV)/.installed-dev compile

@@ -45,6 +45,25 @@ RATE_LIMIT_RETRIES = 5
 # Telegram allows about 30 messages per second in all: 28, evenly spaced, never exceed 30 in any
 # one-second window.
 MESSAGES_PER_SECOND = 28
+# The kinds of update the bot asks Telegram for, by polling or by webhook: what its handlers
+# take, nothing more (edited messages are not asked for; a feature that needs a new kind adds
+# it here).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+def webhook_arguments(settings: Settings) -> dict[str, Any]:
+    """How python-telegram-bot's webhook server is started (run_webhook, start_webhook): on
+    LISTEN:PORT, at the path of WEBHOOK_URL, refusing (403) any request without the secret
+    header; setWebhook is called with the URL, the secret and the allowed kinds of update."""
+    assert settings.webhook_secret is not None, "WEBHOOK_URL without WEBHOOK_SECRET"
+    return {
+        "listen": settings.listen,
+        "port": settings.port,
+        "url_path": settings.webhook_path,
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value(),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
 
 
 async def post_init(application: Application) -> None:

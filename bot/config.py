@@ -11,9 +11,18 @@ import logging
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -21,6 +30,8 @@ from sqlalchemy.exc import ArgumentError
 # SQLAlchemy async drivers the bot can use, and the package each needs.
 ASYNC_DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
 TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+# What Telegram accepts as a webhook's secret_token.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # How to fix each setting, shown when it is missing or malformed.
@@ -43,7 +54,34 @@ HINTS: dict[str, str] = {
     "DATA_KEY": "generate one with `python -m bot key` (or leave it unset to use a key file)",
     "JOIN_APPROVAL": "use true or false",
     "LEADS_SEE_REPORTS": "use true or false",
+    "WEBHOOK_URL": (
+        "use the public https address Telegram should post updates to, e.g. "
+        "https://bot.example.org/telegram, with WEBHOOK_SECRET; leave both unset for polling"
+    ),
+    "WEBHOOK_SECRET": (
+        "use 1-256 characters of A-Z, a-z, 0-9, _ and - (e.g. the output of "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'), together with "
+        "WEBHOOK_URL; leave both unset for polling"
+    ),
+    "LISTEN": "use the address the webhook server listens on, e.g. 127.0.0.1",
+    "PORT": "use a port number between 1 and 65535, e.g. 8080",
 }
+
+
+def check_database_url(value: str) -> str:
+    """An SQLAlchemy async URL with a driver the bot can use, and that driver installed."""
+    value = value.strip()
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("is not a database URL") from None
+    if url.drivername not in ASYNC_DRIVERS:
+        raise ValueError(f"the driver {url.drivername!r} is not one of {', '.join(ASYNC_DRIVERS)}")
+    module = ASYNC_DRIVERS[url.drivername]
+    if importlib.util.find_spec(module) is None:
+        extra = " (pip install -e '.[postgres]')" if module == "asyncpg" else ""
+        raise ValueError(f"the {module} package is not installed{extra}")
+    return value
 
 
 class StorageSettings(BaseSettings):
@@ -59,20 +97,7 @@ class StorageSettings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         value = value.strip()
-        if not value:
-            return value
-        try:
-            url = make_url(value)
-        except ArgumentError:
-            raise ValueError("is not a database URL") from None
-        if url.drivername not in ASYNC_DRIVERS:
-            raise ValueError(
-                f"the driver {url.drivername!r} is not one of {', '.join(ASYNC_DRIVERS)}"
-            )
-        module = ASYNC_DRIVERS[url.drivername]
-        if importlib.util.find_spec(module) is None:
-            raise ValueError(f"the {module} package is not installed (pip install {module})")
-        return value
+        return check_database_url(value) if value else value
 
     @model_validator(mode="after")
     def _default_database_in_data_dir(self) -> StorageSettings:
@@ -98,6 +123,50 @@ class Settings(StorageSettings):
     leads_see_reports: bool = Field(default=False, validation_alias="LEADS_SEE_REPORTS")
     # Announcements leave at most this many messages a second (within Telegram's 30 in all).
     broadcast_rate: float = Field(default=25.0, gt=0, le=30, validation_alias="BROADCAST_RATE")
+    # Webhook mode (both set) instead of long polling (neither set).
+    webhook_url: str = Field(default="", validation_alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="WEBHOOK_SECRET", validate_default=True
+    )
+    listen: str = Field(default="127.0.0.1", validation_alias="LISTEN")
+    port: int = Field(default=8080, ge=1, le=65535, validation_alias="PORT")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme != "https" or not parsed.hostname:
+            raise ValueError("must be an https:// address (Telegram posts only to https)")
+        if parsed.query or parsed.fragment:
+            raise ValueError("must have no ?query or #fragment")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        url = info.data.get("webhook_url", "")
+        if secret and not WEBHOOK_SECRET_RE.match(secret):
+            raise ValueError("has characters Telegram does not accept, or is too long")
+        if url and not secret:
+            # Reported as missing: without it anyone could post updates in Telegram's name.
+            raise PydanticCustomError("missing", "is needed with WEBHOOK_URL")
+        if secret and not url:
+            raise ValueError("is set but WEBHOOK_URL is not")
+        return SecretStr(secret) if secret else None
+
+    @field_validator("listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(c.isspace() or c in "/@" for c in value):
+            raise ValueError("is not an address")
+        return value
 
     @field_validator("data_key")
     @classmethod
@@ -172,6 +241,25 @@ class Settings(StorageSettings):
     @property
     def base_file_url(self) -> str:
         return f"{self.telegram_api_url}/file/bot"
+
+    @property
+    def webhook(self) -> bool:
+        """Updates come by webhook (WEBHOOK_URL) rather than by long polling."""
+        return bool(self.webhook_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the local webhook server answers on: the public URL's own path."""
+        return urlsplit(self.webhook_url).path.strip("/")
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never reach a log line."""
+        found = [self.token]
+        for secret in (self.webhook_secret, self.data_key):
+            if secret is not None:
+                found.append(secret.get_secret_value())
+        return found
 
     @property
     def log_level_number(self) -> int:

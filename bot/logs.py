@@ -31,7 +31,8 @@ def setup_logging(level: int, secrets: list[str]) -> None:
     )
     root.setLevel(level)
     # httpx logs every request URL, and the URL contains the token: keep it quiet.
-    for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins"):
+    # tornado.access (the webhook server) logs a line per request: only refusals (4xx, 5xx) stay.
+    for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins", "tornado.access"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     # At DEBUG, python-telegram-bot logs whole updates and aiosqlite every statement with its
     # values, i.e. what people typed: never that.

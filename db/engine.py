@@ -1,4 +1,9 @@
-"""The database handle: engine, session factory and migrations, created on first use."""
+"""The database handle: engine, session factory and migrations, created on first use.
+
+The same code runs on SQLite (the default) and PostgreSQL; where the two differ, the difference
+is handled here, in one place: connection settings (`engine_options`), upserts (`insert_for`,
+`upsert`) and claiming rows for one worker (`locked_for_claim`).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, Table, event, false, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.util import find_tables
 
 from db.types import Cipher
 
@@ -36,9 +42,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """create_async_engine's options for this database."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {
+        # A managed server (or a restart of it) closes idle connections: check before use.
+        "pool_pre_ping": True,
+        "connect_args": {
+            # Sessions in UTC, so that raw SQL and server-side defaults agree with the code.
+            "server_settings": {"timezone": "UTC", "application_name": "solidarity-bot"},
+        },
+    }
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_for(session: AsyncSession) -> Any:
     """INSERT with ON CONFLICT for this session's database (SQLite or PostgreSQL)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if is_postgresql(session) else sqlite.insert
 
 
 async def upsert(
@@ -54,13 +78,30 @@ async def upsert(
     )
 
 
-async def claim_rows(session: AsyncSession, stmt: Any) -> Sequence[Any]:
-    """The rows `stmt` selects, locked for this transaction so that no other worker takes them:
-    FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite, whose writers take turns, the caller's
-    UPDATE … WHERE status = … settles it."""
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return (await session.scalars(stmt)).all()
+async def locked_for_claim(stmt: Select[Any], session: AsyncSession) -> Result[Any]:
+    """Run `stmt` to claim rows that no other worker may claim until this transaction ends.
+
+    For queues that several workers drain (the outbox): select the rows to take, mark them as
+    taken in the same transaction (`db.transaction()`), and return; the commit releases them.
+
+    - PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED`. Rows another transaction has claimed
+      are skipped, not waited for, so workers run side by side and never take the same row.
+    - SQLite has no row locks; one writer at a time is its lock. The database's write lock is
+      taken first (a write that changes nothing), so a second claimer waits (busy timeout) until
+      this transaction ends and then sees the rows as marked. Keep claim transactions short,
+      and never await Telegram inside one.
+
+        async with db.transaction() as session:
+            rows = (await locked_for_claim(select(Outbox).where(...).limit(20), session)).scalars()
+            for row in rows: row.claimed_at = utcnow()
+    """
+    if is_postgresql(session):
+        return await session.execute(stmt.with_for_update(skip_locked=True))
+    # The write lock is the whole database's: any table of the statement will do to take it.
+    table = next(t for t in find_tables(stmt, include_joins=True) if isinstance(t, Table))
+    column = next(iter(table.primary_key.columns))
+    await session.execute(update(table).where(false()).values({column.name: column}))
+    return await session.execute(stmt)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -98,7 +139,7 @@ class Database:
             path = sqlite_path(self.url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(self.url)
+            engine = create_async_engine(self.url, **engine_options(self.url))
             if engine.dialect.name == "sqlite":
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             if self.migrate:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.engine import Database, claim_rows
+from db.engine import Database, locked_for_claim
 from db.models import Delivery, DeliveryBatch
 from db.types import Cipher, utcnow
 
@@ -170,7 +170,7 @@ async def take(db: Database, ids: Sequence[int]) -> list[int]:
         return []
     async with db.transaction() as session:
         stmt = select(Delivery.id).where(Delivery.id.in_(ids), Delivery.status == PENDING)
-        taken = list(await claim_rows(session, stmt))
+        taken = list((await locked_for_claim(stmt, session)).scalars())
         if taken:
             await session.execute(
                 update(Delivery)

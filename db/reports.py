@@ -138,7 +138,7 @@ async def _store_files(
                 kind=item.kind,
                 file_id_enc=db.cipher.encrypt(item.file_id),
                 file_name_enc=db.cipher.encrypt_optional(item.file_name),
-                mime_type=item.mime_type,
+                mime_type=(item.mime_type or "")[:128] or None,  # the column's limit
                 size=len(item.data),
                 sha256=hashlib.sha256(item.data).hexdigest(),
                 path=str(relative),

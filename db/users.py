@@ -65,7 +65,9 @@ async def record_user(
             # Even that she wrote to this bot can endanger someone: names are encrypted too.
             first_name=db.cipher.encrypt(first_name[:256]),
             username=db.cipher.encrypt_optional(username),
-            telegram_language=(telegram_language or None),
+            # PostgreSQL enforces the column's 16 characters (SQLite would not): a client can
+            # send anything here.
+            telegram_language=(telegram_language or "")[:16] or None,
             first_seen=day,
             last_seen=day,
             blocked=False,

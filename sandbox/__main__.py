@@ -1,4 +1,5 @@
-"""python -m sandbox [--host H] [--port P] [--rate-limit N]  |  python -m sandbox client ..."""
+"""python -m sandbox [--host H] [--port P] [--rate-limit N] [--webhook-proxy ORIGIN]
+|  python -m sandbox client ..."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from . import cli
 from .server import Sandbox
 
 
-async def _serve(host: str, port: int, rate_limit: float, bot_username: str) -> None:
-    sb = Sandbox(rate_limit=rate_limit, bot_username=bot_username)
+async def _serve(
+    host: str, port: int, rate_limit: float, bot_username: str, webhook_proxy: str | None
+) -> None:
+    sb = Sandbox(rate_limit=rate_limit, bot_username=bot_username, webhook_proxy=webhook_proxy)
     await sb.start(host=host, port=port)
     print(f"Sandbox listening on {sb.url}", flush=True)
     stop = asyncio.Event()
@@ -37,9 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate-limit", type=float, default=30.0)
     parser.add_argument("--bot-username", default="solidarity_test_bot")
+    parser.add_argument(
+        "--webhook-proxy",
+        metavar="ORIGIN",
+        help="post webhook updates to this origin (e.g. http://127.0.0.1:8080) instead of the "
+        "https URL the bot registered, as a reverse proxy in front of the bot would",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args.host, args.port, args.rate_limit, args.bot_username))
+        asyncio.run(
+            _serve(args.host, args.port, args.rate_limit, args.bot_username, args.webhook_proxy)
+        )
     return 0
 
 

@@ -9,10 +9,11 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from .html import HtmlError, parse_html, utf16_len
 from .spec import ApiError, Upload, bad_request
-from .state import DEFAULT_UPDATE_TYPES, Msg, SimChat, StoredFile, World, scope_key
+from .state import DEFAULT_UPDATE_TYPES, Msg, SimChat, StoredFile, Webhook, World, scope_key
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
 # A message can be deleted only while it is younger than 48 hours (sent, or received in a
@@ -243,31 +244,74 @@ async def log_out(world: World, p: Params) -> Any:
 
 @handler("getWebhookInfo")
 async def get_webhook_info(world: World, p: Params) -> Any:
-    return {"url": "", "has_custom_certificate": False, "pending_update_count": len(world.updates)}
+    hook = world.webhook
+    info: dict[str, Any] = {
+        "url": hook.url if hook else "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(world.updates),
+    }
+    if hook is not None:
+        info["max_connections"] = hook.max_connections
+        if hook.allowed_updates is not None:
+            info["allowed_updates"] = hook.allowed_updates
+        if hook.last_error_date is not None:
+            info["last_error_date"] = hook.last_error_date
+            info["last_error_message"] = hook.last_error_message
+    return info
 
 
 @handler("deleteWebhook")
 async def delete_webhook(world: World, p: Params) -> Any:
     if p.get("drop_pending_updates"):
         world.updates.clear()
-        world.changed()
+    world.webhook = None
+    world.webhook_changed()
     return True
 
 
-def _deliverable(world: World) -> list[dict[str, Any]]:
-    kept = [u for u in world.updates if _update_type(u) in world.allowed_updates]
-    if len(kept) != len(world.updates):
-        world.updates[:] = kept
-        world.changed()
-    return kept
+_WEBHOOK_PORTS = frozenset({443, 80, 88, 8443})
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-def _update_type(update: dict[str, Any]) -> str:
-    return next(k for k in update if k != "update_id")
+@handler("setWebhook")
+async def set_webhook(world: World, p: Params) -> Any:
+    url = str(p.get("url") or "")
+    if not url:
+        return await delete_webhook(world, p)
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if (parts.port or 443) not in _WEBHOOK_PORTS:
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+    secret = p.get("secret_token")
+    if secret is not None and not _SECRET_RE.match(str(secret)):
+        raise bad_request("secret token contains unallowed characters")
+    max_connections = int(p.get("max_connections", 40))
+    if not 1 <= max_connections <= 100:
+        raise bad_request("bad webhook: max_connections must be between 1 and 100")
+    if p.get("drop_pending_updates"):
+        world.updates.clear()
+    allowed = p.get("allowed_updates")
+    if allowed is not None:
+        world.allowed_updates = frozenset(allowed) if allowed else DEFAULT_UPDATE_TYPES
+    world.webhook = Webhook(
+        url=url,
+        secret_token=str(secret) if secret is not None else None,
+        max_connections=max_connections,
+        allowed_updates=list(allowed) if allowed else None,
+    )
+    world.webhook_changed()
+    return True
 
 
 @handler("getUpdates")
 async def get_updates(world: World, p: Params) -> Any:
+    if world.webhook is not None:
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     world.poll_generation += 1
     generation = world.poll_generation
     world.changed()  # terminates an older pending poll
@@ -286,7 +330,7 @@ async def get_updates(world: World, p: Params) -> Any:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        ready = _deliverable(world)
+        ready = world.deliverable()
         if ready:
             return ready[:limit]
         remaining = deadline - loop.time()
@@ -299,11 +343,6 @@ async def get_updates(world: World, p: Params) -> Any:
                 "Conflict: terminated by other getUpdates request; "
                 "make sure that only one bot instance is running",
             )
-
-
-@handler("setWebhook")
-async def set_webhook(world: World, p: Params) -> Any:
-    raise bad_request("method not implemented in sandbox (use getUpdates)")
 
 
 # -- commands and descriptions ---------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot.app import build_application
+from bot.app import ALLOWED_UPDATES, build_application, webhook_arguments
 from bot.config import Settings, load_settings
 from bot.context import SolidarityApp
 
@@ -22,7 +22,8 @@ TOKEN = "424242:sandbox-token-for-end-to-end-tests"  # noqa: S105
 
 
 class BotRunner:
-    """Starts and stops the bot exactly as `Application.run_polling` does, minus the signals."""
+    """Starts and stops the bot exactly as `Application.run_polling` (or `run_webhook`, when the
+    settings have WEBHOOK_URL) does, minus the signals."""
 
     def __init__(self, sandbox: Sandbox, settings: Settings, *, rate_limit: bool = True) -> None:
         self.sandbox = sandbox
@@ -42,7 +43,14 @@ class BotRunner:
         if app.post_init:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(timeout=5, poll_interval=0)
+        if self.settings.webhook:
+            # The sandbox stands in for Telegram and the reverse proxy: it posts to LISTEN:PORT.
+            self.sandbox.webhook_proxy = f"http://{self.settings.listen}:{self.settings.port}"
+            await app.updater.start_webhook(**webhook_arguments(self.settings))
+        else:
+            await app.updater.start_polling(
+                timeout=5, poll_interval=0, allowed_updates=ALLOWED_UPDATES
+            )
         await app.start()
         self.app = app
         self.starts += 1

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from .methods import HANDLERS, check_rate
 from .spec import ApiError, Upload, canonical_method, coerce_params, method_fields
-from .state import Breach, SimUser, World
+from .state import Breach, SimUser, Webhook, World
 
 TOKEN_RE = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
 MAX_BODY = 60 * 1024 * 1024
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - the header's name
 
 __all__ = ["Sandbox", "check_rate"]
 
@@ -22,13 +28,37 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 class Sandbox(World):
     """A local stand-in for the Telegram Bot API server, driven from Python."""
 
-    def __init__(self, rate_limit: float = 30.0, bot_username: str = "solidarity_test_bot") -> None:
+    def __init__(
+        self,
+        rate_limit: float = 30.0,
+        bot_username: str = "solidarity_test_bot",
+        webhook_proxy: str | None = None,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, bot_username=bot_username)
         self.url = ""
         self._runner: web.AppRunner | None = None
+        # Webhooks are https URLs somewhere on the internet; the sandbox plays the reverse proxy
+        # in front of the bot and posts to this origin instead (same path), e.g.
+        # http://127.0.0.1:8080. Without one, deliveries fail as to an unreachable host.
+        self.webhook_proxy = webhook_proxy
+        # Telegram retries a failed delivery later, and later again; the sandbox does the same,
+        # from this delay doubling up to the maximum (seconds), and at once on a new setWebhook.
+        self.webhook_retry_delay = 0.05
+        self.webhook_retry_max = 1.0
+        self._delivery: asyncio.Task[None] | None = None
+        self._webhook_set = asyncio.Event()
 
     @property
     def api_root(self) -> str:
@@ -69,9 +99,80 @@ class Sandbox(World):
     async def stop(self) -> None:
         self.stopping = True
         self.changed()
+        if self._delivery is not None:
+            self._delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivery
+            self._delivery = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+
+    # -- webhook delivery ------------------------------------------------------
+
+    def webhook_changed(self) -> None:
+        self._webhook_set.set()
+        super().webhook_changed()
+        if self.webhook is not None and (self._delivery is None or self._delivery.done()):
+            self._delivery = asyncio.get_running_loop().create_task(self._deliver_updates())
+
+    def delivery_url(self, hook: Webhook) -> str:
+        """Where a request for `hook` goes: through the proxy if there is one."""
+        if self.webhook_proxy is None:
+            return hook.url
+        parts = urlsplit(hook.url)
+        return self.webhook_proxy.rstrip("/") + (parts.path or "/")
+
+    async def _post(
+        self, http: aiohttp.ClientSession, hook: Webhook, update: dict[str, Any]
+    ) -> int | str:
+        """One webhook request; the HTTP status, or what went wrong (Telegram's words)."""
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token is not None:
+            headers[SECRET_HEADER] = hook.secret_token
+        try:
+            async with http.post(
+                self.delivery_url(hook), data=_dumps(update), headers=headers, allow_redirects=False
+            ) as response:
+                await response.read()
+                return response.status
+        except TimeoutError:
+            return "Read timeout expired"
+        except (aiohttp.ClientError, OSError):
+            return "Connection refused"
+
+    async def _deliver_updates(self) -> None:
+        """Post queued updates to the webhook one at a time, in order, as Telegram does: an
+        update is confirmed by a 2xx answer, and retried after any other answer or none."""
+        delay = self.webhook_retry_delay
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while self.webhook is not None and not self.stopping:
+                hook = self.webhook
+                ready = self.deliverable()
+                if not ready:
+                    await self.wait_change(60)
+                    continue
+                update = ready[0]
+                outcome = await self._post(http, hook, update)
+                self.deliveries.append((update["update_id"], outcome))
+                if isinstance(outcome, int) and 200 <= outcome < 300:
+                    if update in self.updates:
+                        self.updates.remove(update)
+                    delay = self.webhook_retry_delay
+                    self.changed()
+                    continue
+                hook.last_error_date = int(time.time())
+                hook.last_error_message = (
+                    f"Wrong response from the webhook: {outcome} {_reason(outcome)}"
+                    if isinstance(outcome, int)
+                    else outcome
+                )
+                self.changed()
+                self._webhook_set.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._webhook_set.wait(), delay)
+                delay = min(delay * 2, self.webhook_retry_max)
 
     # -- Bot API -------------------------------------------------------------
 

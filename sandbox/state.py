@@ -46,6 +46,18 @@ _COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]{3,64})?")
 
 
 @dataclass
+class Webhook:
+    """What setWebhook registered: where Telegram posts updates, and how it is going."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
+    allowed_updates: list[str] | None = None
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass
 class Breach:
     """A request the sandbox refused because it broke a Bot API rule."""
 
@@ -538,6 +550,10 @@ class World:
         self.poll_generation = 0
         # Seconds added to the real clock: advance_clock() lets a test age the messages.
         self.clock_offset = 0.0
+        # Set by setWebhook: updates are then posted to the bot instead of fetched by it.
+        self.webhook: Webhook | None = None
+        # Each webhook request the sandbox made: (update_id, HTTP status, or the error).
+        self.deliveries: list[tuple[int, int | str]] = []
 
     # -- the clock ------------------------------------------------------------
 
@@ -606,6 +622,18 @@ class World:
                 + ", ".join(str(u["update_id"]) for u in self.updates)
             ),
         )
+
+    def deliverable(self) -> list[dict[str, Any]]:
+        """The queued updates of the kinds the bot asked for (the others are dropped)."""
+        kept = [u for u in self.updates if _update_type(u) in self.allowed_updates]
+        if len(kept) != len(self.updates):
+            self.updates[:] = kept
+            self.changed()
+        return kept
+
+    def webhook_changed(self) -> None:
+        """setWebhook or deleteWebhook was called (the HTTP layer starts or stops delivery)."""
+        self.changed()
 
     # -- users, chats, files ------------------------------------------------
 
@@ -744,6 +772,10 @@ class World:
         chat.by_id[msg.message_id] = msg
         self.changed()
         return msg
+
+
+def _update_type(update: dict[str, Any]) -> str:
+    return next(k for k in update if k != "update_id")
 
 
 def scope_key(scope: dict[str, Any] | None) -> str:

@@ -1,14 +1,31 @@
-"""Shared fixtures: a fresh, migrated database per test."""
+"""Shared fixtures: a fresh, migrated database per test, on SQLite and on PostgreSQL.
+
+Every test that uses the `db` or `db_url` fixture (directly, or through the end-to-end `bot`)
+runs once per storage lane: `[sqlite]` and `[postgresql]`. `pytest --lane sqlite` (or
+`--lane postgresql`) runs one lane only; `-m "not postgresql"` does the same by marker. A test
+marked `@pytest.mark.sqlite_only` stays on SQLite (for what only SQLite has: files, PRAGMAs).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.services.crypto import Cipher, new_key
 from db.engine import Database
+from tests.postgres import (
+    TEMPLATE,
+    PostgresServer,
+    PostgresUnavailable,
+    database_of,
+    find_binaries,
+    start_server,
+)
 
 SETTING_NAMES = (
     "BOT_TOKEN",
@@ -21,7 +38,45 @@ SETTING_NAMES = (
     "DATA_KEY",
     "JOIN_APPROVAL",
     "LEADS_SEE_REPORTS",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "LISTEN",
+    "PORT",
 )
+LANES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--lane",
+        action="append",
+        choices=LANES,
+        help="storage lane(s) to run: sqlite, postgresql (default: both)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite: the test runs on the SQLite lane")
+    config.addinivalue_line("markers", "postgresql: the test runs on the PostgreSQL lane")
+    config.addinivalue_line("markers", "sqlite_only: keep this test on the SQLite lane only")
+    config.addinivalue_line("markers", "postgresql_only: run this test on PostgreSQL only")
+    config.addinivalue_line(
+        "markers", "webhook_too: an end-to-end journey that runs by polling and by webhook"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One run per storage lane for every test that needs a database."""
+    if "db_lane" not in metafunc.fixturenames:
+        return
+    lanes = list(metafunc.config.getoption("lane") or LANES)
+    for only in ("sqlite", "postgresql"):
+        if metafunc.definition.get_closest_marker(f"{only}_only"):
+            lanes = [lane for lane in lanes if lane == only]
+    params = [pytest.param(lane, marks=getattr(pytest.mark, lane), id=lane) for lane in lanes]
+    if not params:
+        params = [pytest.param("sqlite", marks=pytest.mark.skip(reason="lane not selected"))]
+    metafunc.parametrize("db_lane", params)
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +86,74 @@ def no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run, with a template database migrated to head."""
+    try:
+        find_binaries()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL lane skipped: {exc}")
+    server = start_server()
+    # Requested from inside a test's event loop: the template is made on a loop of its own.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, _create_template(server)).result()
+    yield server
+    server.stop()
+
+
+async def _create_template(server: PostgresServer) -> None:
+    await _admin(server, f'CREATE DATABASE "{TEMPLATE}"')
+    database = Database(server.url(TEMPLATE))
+    await database.connect()  # migrations, exactly as the bot applies them at start-up
+    await database.dispose()
+
+
+async def _admin(server: PostgresServer, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=str(server.socket_dir), user="postgres", database="postgres")
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
+def db_lane() -> str:
+    return "sqlite"  # replaced by the parametrisation in pytest_generate_tests
+
+
+async def _postgres_database(request: pytest.FixtureRequest, template: str) -> AsyncIterator[str]:
+    server: PostgresServer = request.getfixturevalue("postgres")
+    name = server.next_name()
+    await _admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield server.url(name)
+    await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def db_url(
+    db_lane: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A database of this test's lane, already migrated to head (as from a previous start)."""
+    if db_lane == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"
+        return
+    async for url in _postgres_database(request, TEMPLATE):
+        yield url
+
+
+@pytest.fixture
+async def empty_db_url(
+    db_lane: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    """A database of this test's lane with nothing in it, not even the migrations."""
+    if db_lane == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty' / 'bot.db'}"
+        return
+    async for url in _postgres_database(request, "template0"):
+        yield url
 
 
 @pytest.fixture
@@ -45,7 +165,19 @@ async def db(db_url: str) -> AsyncIterator[Database]:
 
 
 def database_bytes(db_url: str) -> bytes:
-    """Everything SQLite has on disk for this database (main file and write-ahead log)."""
+    """Everything the database keeps: SQLite's files on disk (main file and write-ahead log), or
+    all that a backup of a PostgreSQL database (pg_dump) holds."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "postgresql":
+        import subprocess
+
+        host = str(url.query["host"])
+        return subprocess.run(  # noqa: S603 - our own binary and arguments
+            [str(find_binaries() / "pg_dump"), "-h", host, "-U", "postgres", database_of(db_url)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout
     path = Path(db_url.split("///", 1)[1])
     parts = [path, path.with_name(path.name + "-wal")]
     return b"".join(p.read_bytes() for p in parts if p.exists())

@@ -31,3 +31,38 @@ def test_every_conversation_is_named_and_persistent(tmp_path: Path) -> None:
     assert isinstance(app.bot.rate_limiter, PacedLimiter)
     # The database is opened on first use, not when the application is built.
     assert not app.db.connected
+
+
+def test_every_handler_gets_its_kind_of_update(tmp_path: Path) -> None:
+    """Telegram sends only ALLOWED_UPDATES (polling and webhook alike): a handler for another
+    kind would never be called. A feature with a new kind of handler adds it to both lists."""
+    from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler
+
+    from bot.app import ALLOWED_UPDATES
+
+    kinds: dict[type, set[str]] = {
+        CallbackQueryHandler: {"callback_query"},
+        CommandHandler: {"message"},
+        MessageHandler: {"message"},
+        TypeHandler: {"message", "callback_query", "my_chat_member"},  # users.track_user
+    }
+    settings = load_settings(
+        BOT_TOKEN="123456:AAAAbbbbCCCCddddEEEEffffGGGG",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        DATA_DIR=str(tmp_path),
+        _env_file=None,
+    )
+    app = build_application(settings)
+    handlers = [h for group in app.handlers.values() for h in group]
+    while any(isinstance(h, ConversationHandler) for h in handlers):
+        flat = []
+        for h in handlers:
+            if isinstance(h, ConversationHandler):
+                flat += h.entry_points + h.fallbacks
+                flat += [s for states in h.states.values() for s in states]
+            else:
+                flat.append(h)
+        handlers = flat
+    for handler in handlers:
+        assert type(handler) in kinds, f"{type(handler).__name__}: add its update kind"
+        assert kinds[type(handler)] <= set(ALLOWED_UPDATES)

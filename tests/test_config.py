@@ -70,6 +70,22 @@ def test_values_from_env_file(tmp_path: Path) -> None:
         ({"BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"),
         ({"BOT_TOKEN": TOKEN, "DATABASE_URL": "bot.db"}, "DATABASE_URL is invalid"),
         ({"BOT_TOKEN": TOKEN, "DATABASE_URL": "sqlite:///x.db"}, "driver 'sqlite' is not one of"),
+        ({"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://b.org/t"}, "WEBHOOK_SECRET is not set"),
+        ({"BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "abc"}, "set but WEBHOOK_URL is not"),
+        (
+            {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "http://b.org/t", "WEBHOOK_SECRET": "abc"},
+            "WEBHOOK_URL is invalid (must be an https:// address",
+        ),
+        (
+            {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://b.org/t", "WEBHOOK_SECRET": "a=b"},
+            "WEBHOOK_SECRET is invalid (has characters Telegram does not accept",
+        ),
+        (
+            {"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://b.org/t", "WEBHOOK_SECRET": "x" * 257},
+            "WEBHOOK_SECRET is invalid",
+        ),
+        ({"BOT_TOKEN": TOKEN, "PORT": "70000"}, "PORT is invalid"),
+        ({"BOT_TOKEN": TOKEN, "LISTEN": "0.0.0.0/8"}, "LISTEN is invalid"),
     ],
 )
 def test_bad_setting_gives_one_line(
@@ -82,6 +98,22 @@ def test_bad_setting_gives_one_line(
     message = str(caught.value)
     assert needle in message
     assert "\n" not in message
+
+
+def test_webhook_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    polling = load_settings()
+    assert not polling.webhook and polling.webhook_secret is None
+    assert (polling.listen, polling.port) == ("127.0.0.1", 8080)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/solidarity/telegram")
+    monkeypatch.setenv("WEBHOOK_SECRET", "Abc_123-xyz")
+    monkeypatch.setenv("LISTEN", "::1")
+    monkeypatch.setenv("PORT", "8443")
+    settings = load_settings()
+    assert settings.webhook and settings.webhook_path == "solidarity/telegram"
+    assert (settings.listen, settings.port) == ("::1", 8443)
+    assert "Abc_123-xyz" not in repr(settings)
+    assert settings.secrets == [TOKEN, "Abc_123-xyz"]  # neither is ever logged
 
 
 def test_running_without_token_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -527,3 +527,78 @@ async def test_control_api_and_cli(
         assert sb.users[uid].blocked
         resp = await client.get("breaches")
         assert resp.json() == []
+
+
+# -- webhooks ------------------------------------------------------------------
+
+
+async def test_webhook_rules_delivery_with_secret_and_retries(
+    sb: Sandbox, http: httpx.AsyncClient
+) -> None:
+    """setWebhook is checked as Telegram checks it; updates are then posted (with the secret
+    header) instead of fetched, and an update the bot does not take is posted again."""
+    from aiohttp import web
+
+    received: list[tuple[str | None, dict[str, Any]]] = []
+    answers = [403, 500]  # the first two requests fail, then the bot takes them
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
+        return web.Response(status=answers.pop(0) if answers else 200)
+
+    app = web.Application()
+    app.router.add_post("/hook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    sb.webhook_proxy = f"http://127.0.0.1:{port}"
+    try:
+        for url, description in (
+            ("http://bot.example.org/hook", "An HTTPS URL must be provided"),
+            ("https://bot.example.org:8080/hook", "only on ports 80, 88, 443 or 8443"),
+        ):
+            body = await call(http, "setWebhook", url=url)
+            assert body["error_code"] == 400 and description in body["description"]
+        body = await call(
+            http, "setWebhook", url="https://bot.example.org/hook", secret_token="a b"
+        )
+        assert body["description"] == "Bad Request: secret token contains unallowed characters"
+        sb.breaches.clear()
+
+        assert (
+            await call(
+                http,
+                "setWebhook",
+                url="https://bot.example.org/hook",
+                secret_token="s3cret_-A",
+                allowed_updates=["message"],
+            )
+        )["result"] is True
+        polled = await call(http, "getUpdates")
+        assert polled["error_code"] == 409 and "webhook is active" in polled["description"]
+
+        u = sb.add_user(first_name="Ainura")
+        await u.send("hello")
+        await sb.wait_confirmed()
+        assert [status for _, status in sb.deliveries] == [403, 500, 200]
+        assert {secret for secret, _ in received} == {"s3cret_-A"}
+        assert received[-1][1]["message"]["text"] == "hello"
+        info = (await call(http, "getWebhookInfo"))["result"]
+        assert info["url"] == "https://bot.example.org/hook" and info["pending_update_count"] == 0
+        assert info["allowed_updates"] == ["message"]
+        assert (
+            info["last_error_message"]
+            == "Wrong response from the webhook: 500 Internal Server Error"
+        )
+
+        assert (await call(http, "deleteWebhook"))["result"] is True
+        await u.send("again")
+        assert (await call(http, "getUpdates"))["result"][0]["message"]["text"] == "again"
+        assert (await call(http, "getWebhookInfo"))["result"]["url"] == ""
+        assert sb.breaches == []
+    finally:
+        await runner.cleanup()

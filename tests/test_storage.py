@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
@@ -16,6 +17,7 @@ from db.users import get_user, record_user, set_blocked, set_language
 from tests.conftest import database_bytes
 
 
+@pytest.mark.sqlite_only  # PRAGMAs; tests/test_storage_lanes.py checks both databases' schema
 async def test_migrations_create_schema_and_sqlite_is_configured(db: Database) -> None:
     async with db.engine.connect() as conn:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))

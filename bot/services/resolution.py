@@ -97,9 +97,13 @@ def decode_upload(data: bytes) -> str:
     if len(data) > MAX_SOURCE_BYTES:
         raise ResolutionFormatError([("too_large", str(MAX_SOURCE_BYTES // 1024))])
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ResolutionFormatError([("not_utf8", "")]) from None
+    if "\x00" in text:
+        # Not a text file; and PostgreSQL cannot store a NUL character in text at all.
+        raise ResolutionFormatError([("not_utf8", "")])
+    return text
 
 
 def parse(source: str, lang: str) -> Resolution:

@@ -24,8 +24,25 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def bot(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(sandbox, make_settings(sandbox, tmp_path))
+def delivery() -> str:
+    """How updates reach the bot: long polling, unless a test is marked `webhook_too`."""
+    return "polling"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Journeys marked `@pytest.mark.webhook_too` run by polling and by webhook."""
+    if "delivery" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "webhook_too"
+    ):
+        metafunc.parametrize("delivery", ["polling", "webhook"])
+
+
+@pytest.fixture
+async def bot(
+    sandbox: Sandbox, tmp_path: Path, db_url: str, delivery: str
+) -> AsyncIterator[BotRunner]:
+    settings = make_settings(sandbox, tmp_path, webhook=delivery == "webhook", DATABASE_URL=db_url)
+    runner = BotRunner(sandbox, settings)
     await runner.start()
     yield runner
     if runner.app is not None:
@@ -33,3 +50,6 @@ async def bot(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[BotRunner]:
         await runner.stop()
     # Every test leaves Telegram's limits unbroken (tests that provoke a breach clear it).
     assert sandbox.breaches == [], sandbox.breaches
+    if delivery == "webhook":
+        # Every update came by webhook; the bot never polled.
+        assert not any(m == "getUpdates" for m, _ in sandbox.calls)

@@ -24,6 +24,7 @@ WELCOME = "Welcome, {name}! This is the bot of the Women's Initiative for the So
 NOT_UNDERSTOOD = "Sorry, I did not understand that. Please use the buttons below."
 
 
+@pytest.mark.webhook_too
 async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: BotRunner) -> None:
     ainura = sandbox.add_user(first_name="Ainura", language_code="ky")
     await ainura.send("/start")
@@ -70,6 +71,7 @@ async def test_unknown_language_is_asked_in_all_three(sandbox: Sandbox, bot: Bot
     assert menu.text == tr("en", MAIN_MENU)
 
 
+@pytest.mark.webhook_too
 async def test_several_users_at_once_each_in_her_language(sandbox: Sandbox, bot: BotRunner) -> None:
     users = {
         "ky": sandbox.add_user(first_name="Гүлнара", language_code="ky"),
@@ -85,6 +87,7 @@ async def test_several_users_at_once_each_in_her_language(sandbox: Sandbox, bot:
         assert menu.text == tr(lang, MAIN_MENU), user.transcript_text()
 
 
+@pytest.mark.webhook_too
 async def test_language_choice_survives_a_restart(sandbox: Sandbox, bot: BotRunner) -> None:
     olga = sandbox.add_user(first_name="Ольга", language_code="en")
     await olga.send("/start")
@@ -215,6 +218,7 @@ async def test_error_in_a_handler_reaches_the_error_handler(
     assert "RuntimeError" in caplog.text and TOKEN not in caplog.text
 
 
+@pytest.mark.webhook_too
 async def test_blocking_the_bot_is_remembered(sandbox: Sandbox, bot: BotRunner) -> None:
     nurgul = sandbox.add_user(first_name="Nurgul", language_code="ky")
     await nurgul.send("/start")
@@ -338,6 +342,7 @@ async def test_someone_whose_language_we_cannot_tell_is_asked_whatever_she_write
     assert menu.text == tr("ru", MAIN_MENU)
 
 
+@pytest.mark.webhook_too
 async def test_edited_messages_are_not_taken_as_new_answers(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:

@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.handlers.reports.mine import my_report_label
 from bot.i18n import get_translator
 from db.members import MemberDraft, create_member
@@ -93,6 +95,7 @@ async def file_quick_report(user: SimUser, *, anonymous: bool = False) -> None:
     await finish_report(user, anonymous=anonymous)
 
 
+@pytest.mark.webhook_too
 async def test_full_report_in_kyrgyz_with_photo_and_document(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
@@ -182,6 +185,7 @@ async def test_danger_shows_help_and_alerts_coordinators_at_once(
     assert await reports_of(bot.application.db, aigul.id) == []
 
 
+@pytest.mark.webhook_too
 async def test_restart_in_the_middle_of_a_report_loses_nothing(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
@@ -496,6 +500,7 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
     assert sandbox.breaches == []
 
 
+@pytest.mark.webhook_too
 async def test_several_people_report_at_once_and_nothing_mixes(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
