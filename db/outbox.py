@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -302,9 +302,10 @@ async def close_batch(db: Database, batch_id: int, *, status: str = "done") -> B
         row.failed = counts.get(FAILED, 0)
         row.cancelled = counts.get(CANCELLED, 0) + counts.get(PENDING, 0)
         row.total = sum(counts.values())
-        row.deadline = None
+        deadline, row.deadline = row.deadline, None
         await session.execute(delete(Delivery).where(Delivery.batch_id == batch_id))
-        return await _batch_info(session, db.cipher, row)
+        # As it was: a deadline still set means nothing was done about it yet.
+        return replace(await _batch_info(session, db.cipher, row), deadline=deadline)
 
 
 async def clear_deadline(db: Database, batch_id: int) -> None:

@@ -64,6 +64,7 @@ class Sender:
         self.app = app
         self.limiter = limiter
         self.concurrency = concurrency
+        self.send_timeout = SEND_TIMEOUT
         self.broadcast_interval = 1.0 / broadcast_rate if broadcast_rate > 0 else 0.0
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()  # a delivery ended, or a round found nothing to do
@@ -244,8 +245,8 @@ class Sender:
             "reply_markup": rendered.markup,
             "protect_content": rendered.protect or None,
             "rate_limit_args": args,
-            "read_timeout": SEND_TIMEOUT,
-            "write_timeout": SEND_TIMEOUT,
+            "read_timeout": self.send_timeout,
+            "write_timeout": self.send_timeout,
         }
         if rendered.photo:
             await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text, **common)
@@ -255,12 +256,12 @@ class Sender:
             await bot.send_message(row.chat_id, rendered.text, **common)
 
     async def _postpone(self, row: Claimed) -> str | None:
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error(
-                "Outbox message %s (%s) given up after %s tries", row.id, row.kind, row.attempts
-            )
+        """Try again later, waiting longer each time; give up after MAX_ATTEMPTS."""
+        tries = row.attempts + 1  # `row` was read before this try was counted
+        if tries >= MAX_ATTEMPTS:
+            log.error("Outbox message %s (%s) given up after %s tries", row.id, row.kind, tries)
             return FAILED
-        wait = BACKOFF_SECONDS[min(row.attempts, len(BACKOFF_SECONDS)) - 1]
+        wait = BACKOFF_SECONDS[min(tries, len(BACKOFF_SECONDS)) - 1]
         await outbox.retry_later(self.app.db, row.id, utcnow() + timedelta(seconds=wait))
         return None
 
