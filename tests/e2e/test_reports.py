@@ -215,6 +215,20 @@ async def test_restart_in_the_middle_of_a_report_loses_nothing(
     ) in (summary.text)
 
 
+async def test_remove_from_my_phone_after_48_hours_says_what_to_do(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
+    await file_quick_report(aigul, anonymous=True)
+    sandbox.advance_clock(49 * 3600)  # Telegram deletes a message only within 48 hours
+    await aigul.press("🧹 " + ky("Remove this report from my phone"))
+    told = await wait_text(aigul, head("ky", "Some of these messages could not be removed"))
+    assert not told.deleted
+    assert any(STORY in e.text for e in aigul.transcript() if not e.deleted)  # still there
+    assert {b.description for b in sandbox.breaches} == {"Bad Request: message can't be deleted"}
+    sandbox.breaches.clear()  # Telegram's refusal, asked for by this test
+
+
 async def test_remove_from_my_phone_deletes_the_report_messages(
     sandbox: Sandbox, bot: BotRunner
 ) -> None:
