@@ -52,6 +52,8 @@ class Form:
     remember_messages  keep the ids of the form's messages (to remove them later)
     single        one question, no summary (editing one field of a profile): `submit` runs
                   right after the answer; Back and Cancel end it and run `leave`
+    actions       the form's own buttons on its summary, by action name: a button made with
+                  `form.press(seq, action, arg)` runs `actions[action](turn, arg)`
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class Form:
         remember_messages: bool = False,
         single: bool = False,
         leave: Callable[[Turn], Awaitable[None]] | None = None,
+        actions: dict[str, Callable[[Turn, str | None], Awaitable[object]]] | None = None,
     ) -> None:
         self.name = name
         self.steps = tuple(steps)
@@ -90,6 +93,8 @@ class Form:
         self.remember_messages = remember_messages
         self.single = single
         self.leave = leave
+        # The form's own buttons on its summary (e.g. remove a file), by action name.
+        self.actions = dict(actions or {})
         self.press = Callback(f"f{code}", ID, CODE, OPTIONAL_CODE)
 
     # -- the draft ---------------------------------------------------------------------------
@@ -318,6 +323,8 @@ class Form:
                 return await self.ask(turn, self.by_name[arg])
             if action == "submit":
                 return await self._submit(turn)
+            if action in self.actions:
+                return await self.actions[action](turn, arg)
         elif action == "skip" and step.optional:
             turn.draft[step.name] = None
             await settle(

@@ -104,11 +104,17 @@ async def send_report(turn: Turn) -> bool:
         except TelegramError as exc:
             # The Send button stays and nothing is lost: she can try again.
             log.warning("Could not download a report file: %s", exc)
+            seq = int(draft.get("_seq", 0))
+            drop = InlineKeyboardButton(
+                "🗑 " + t.gettext("Send without this file"),
+                callback_data=turn.form.press(seq, "dropfile", str(number)),
+            )
             await turn.say(
                 t.gettext(
                     "File {number} could not be received from Telegram just now. Please press "
                     "“Send” again in a moment; everything you entered is kept."
-                ).format(number=number)
+                ).format(number=number),
+                InlineKeyboardMarkup([[drop]]),
             )
             return False
     await replace_buttons(query, None)
@@ -209,6 +215,17 @@ async def render_notice(r: Recipient) -> Rendered | None:
     return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
+async def drop_file(turn: Turn, arg: str | None) -> object:
+    """🗑 Send without this file: a file Telegram cannot give is taken out of the draft."""
+    files: list[dict[str, Any]] = turn.draft.get("files") or []
+    if arg and arg.isdigit() and 1 <= int(arg) <= len(files):
+        files.pop(int(arg) - 1)
+        turn.draft["files"] = files
+    if turn.query is not None:
+        await turn.query.answer()
+    return await turn.form.show_summary(turn)
+
+
 REPORT = Form(
     REPORT_DRAFT,
     "r",
@@ -225,6 +242,7 @@ REPORT = Form(
     summary=summary_text,
     cancelled=N_("Cancelled. Nothing was sent, and the draft is deleted."),
     remember_messages=True,
+    actions={"dropfile": drop_file},
 )
 
 
