@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, Translator, get_translator
+from bot.services.limits import Limits
 from db.engine import Database
 from db.users import UserInfo
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB Application plus the resources every handler needs."""
 
-    __slots__ = ("db", "sender", "settings")
+    __slots__ = ("db", "limits", "sender", "settings")
 
     def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -26,6 +27,8 @@ class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
         self.db = db
         # The outbox's sender (bot/delivery/sender.py), started in post_init.
         self.sender: Sender | None = None
+        # What each person did lately, against flooding (bot/services/limits.py).
+        self.limits = Limits()
 
     def wake_sender(self) -> None:
         """Messages were written to the outbox: the sender looks at once."""

@@ -314,3 +314,14 @@ class DeliveryBatch(Base):
     blocked: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MutedSender(Base):
+    """Someone the coordinators muted: her reports and additions are kept, but nobody is
+    notified of them. Known only by a keyed hash of her id."""
+
+    __tablename__ = "muted_senders"
+
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    muted_by: Mapped[int] = mapped_column(BigInteger)
+    muted_on: Mapped[datetime] = mapped_column(UTCDateTime())  # the day only

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import db as db_package
-from db import audit, documents, members, outbox, reports, resolution, roles, users
+from db import audit, documents, members, mutes, outbox, reports, resolution, roles, users
 from db.engine import Database
 from db.types import utcnow
 
@@ -151,8 +151,11 @@ async def tour(db: Database, files_dir: Path) -> None:
     told = await reports.thread_message(db, first_message)
     assert told is not None and told.text == "Эскертүү" and reply.text == "Жооп"
 
-    # the outbox
+    # the outbox, and muted senders
     await outbox_tour(db)
+    await mutes.mute(db, 10, actor_id=11)
+    assert await mutes.is_muted(db, 10) and not await mutes.is_muted(db, 12)
+    assert await mutes.unmute(db, 10, actor_id=11) and not await mutes.is_muted(db, 10)
 
 
 async def outbox_tour(db: Database) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.i18n import N_
 from db.engine import Database
 from db.outbox import Outgoing
-from db.reports import ReportInfo, set_status, still_new
+from db.reports import ReportInfo, get_report, reports_of, set_status, still_new
 from db.types import utcnow
 
 # The list in ../shared/GLOSSARY.md (section 4), in that order.
@@ -82,6 +82,15 @@ async def move_report(
     return await set_status(
         db, report_id, target, actor_id=actor_id, only_from=allowed_from, outbox=outbox
     )
+
+
+async def stored_bytes(db: Database, user_id: int) -> int:
+    """How many bytes of files her reports hold, all together."""
+    total = 0
+    for brief in await reports_of(db, user_id):
+        report = await get_report(db, brief.id)
+        total += sum(a.size for a in report.attachments) if report else 0
+    return total
 
 
 async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:

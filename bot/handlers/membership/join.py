@@ -43,6 +43,17 @@ async def not_yet_a_member(turn: Turn) -> bool:
 async def submit(turn: Turn) -> bool:
     """✅ Join: record the membership and ask for approval (unless JOIN_APPROVAL=false)."""
     context, draft, t = turn.context, turn.draft, turn.t
+    if not context.app.limits.joins_allowed(turn.user_id):
+        # Joining and leaving again and again would flood the approvers with requests.
+        if turn.query is not None:
+            await turn.query.answer(
+                t.gettext(
+                    "You have signed up several times today. Please try again tomorrow; your "
+                    "answers are kept here."
+                ),
+                show_alert=True,
+            )
+        return False
     if turn.query is not None:
         await turn.query.answer()
         await replace_buttons(turn.query, None)
@@ -62,6 +73,7 @@ async def submit(turn: Turn) -> bool:
         outbox=[] if approved else await approvers_told(context, turn.user_id, draft["region"]),
     )
     context.app.wake_sender()
+    context.app.limits.note("join", turn.user_id)
     if approved:
         await turn.say(t.gettext("Welcome to the solidarity community! You are now a member."))
     else:

@@ -22,6 +22,7 @@ from bot.notify import to_each
 from bot.services.help_contacts import Contact, contacts_for, current_directory
 from bot.services.roles import report_viewers
 from db.engine import Database
+from db.mutes import is_muted
 from db.outbox import SENT, BatchInfo, Outgoing, enqueue, new_batch
 from db.types import utcnow
 
@@ -51,18 +52,24 @@ async def accept_danger(turn: Turn, incoming: Incoming) -> bool:
         return True
     category, region = draft.get("category"), str(draft.get("region", ""))
     lines = await help_lines(turn.context.db, t, category, region)
+    limits = turn.context.app.limits
     first_time = not draft.get("danger_alerted")
-    if first_time:
+    if first_time and not limits.alerts_allowed(turn.user_id):
+        # Several alerts today that no report followed: this one waits for the report.
+        note = t.gettext(
+            "The coordinators were alerted several times today without a report following. "
+            "Please finish this report: it reaches them at once, marked as urgent."
+        )
+    elif first_time:
         draft["danger_alerted"] = True
+        limits.note("alert", turn.user_id)
         await alert(turn.context, turn.user_id, t.lang, category, region)
-    note = (
-        t.gettext(
+        note = t.gettext(
             "An alert is on its way to the coordinators; you will see here when it has reached "
             "them. Please finish the report so they know what happened."
         )
-        if first_time
-        else t.gettext("The coordinators were alerted when you first said so.")
-    )
+    else:
+        note = t.gettext("The coordinators were alerted when you first said so.")
     await turn.say(
         "⚠️ " + t.gettext("<b>If someone is in danger now, call:</b>") + "\n" + lines + "\n\n" + note
     )
@@ -76,6 +83,8 @@ async def alert(
     is done, or a minute has passed, she hears how it went."""
     viewers = await report_viewers(context.db, context.settings, region)
     viewers.discard(reporter)
+    if await is_muted(context.db, reporter):
+        viewers = set()  # muted by the coordinators: she still sees the help lines
     where = {"region": region, "category": category}
     async with context.db.transaction() as session:
         batch = await new_batch(

@@ -34,13 +34,15 @@ from bot.handlers.reports.steps import (
     danger_options,
     summary_text,
 )
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.keyboards import category_name, region_name
 from bot.keys import REPORT_DRAFT, REPORT_WIPE
 from bot.notify import to_each
 from bot.replies import replace_buttons
+from bot.services.reports import stored_bytes
 from bot.services.roles import report_viewers
 from db.members import get_member
+from db.mutes import is_muted
 from db.outbox import Outgoing
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
 
@@ -95,6 +97,25 @@ async def send_report(turn: Turn) -> bool:
     context, draft, t = turn.context, turn.draft, turn.t
     query = turn.query
     assert query is not None and turn.update.effective_chat
+    limits = context.app.limits
+    danger = bool(draft.get("danger"))
+    if not danger and not limits.reports_allowed(turn.user_id):
+        # Someone in danger is never held back; anyone else, after a few reports an hour.
+        await query.answer(
+            t.gettext(
+                "You have sent several reports in the last hour. Please wait a little before "
+                "sending another; this one is kept here."
+            ),
+            show_alert=True,
+        )
+        return False
+    files_size = sum(int(item.get("size") or 0) for item in draft.get("files") or [])
+    if (
+        files_size
+        and await stored_bytes(context.db, turn.user_id) + files_size > limits.bytes_per_person
+    ):
+        await query.answer(too_much_stored(t), show_alert=True)
+        return False
     await query.answer()
     await context.bot.send_chat_action(turn.update.effective_chat.id, ChatAction.TYPING)
     files = []
@@ -122,7 +143,11 @@ async def send_report(turn: Turn) -> bool:
     text = str(draft["text"])
     if draft.get("what"):
         text = f"[{draft['what']}]\n\n{text}"
-    viewers = await report_viewers(context.db, context.settings, draft["region"])
+    # A muted sender's report is kept and on the desk, but nobody is notified of it.
+    muted = await is_muted(context.db, turn.user_id)
+    viewers = (
+        set() if muted else await report_viewers(context.db, context.settings, draft["region"])
+    )
     report = await create_report(
         context.db,
         ReportDraft(
@@ -141,6 +166,9 @@ async def send_report(turn: Turn) -> bool:
         announce=lambda report_id: told_of(viewers, report_id, danger=bool(draft.get("danger"))),
     )
     context.app.wake_sender()
+    limits.note("report", turn.user_id)
+    if draft.get("danger_alerted"):
+        limits.forget("alert", turn.user_id)  # the alert was followed by its report
     log.info("Report %s received", report.ref)
     await turn.say(*await sent_message(turn, report))
     assert context.user_data is not None
@@ -213,6 +241,13 @@ async def render_notice(r: Recipient) -> Rendered | None:
         text = "⚠️ " + text + "\n" + t.gettext("Someone is in immediate danger.")
     button = InlineKeyboardButton("📂 " + t.gettext("Open"), callback_data=OPEN_REPORT(report.id))
     return Rendered(text, InlineKeyboardMarkup([[button]]))
+
+
+def too_much_stored(t: Translator) -> str:
+    return t.gettext(
+        "Your reports already hold as many files as one person can keep here. Please send "
+        "fewer or smaller files, or ask the coordinators for another way to send them."
+    )
 
 
 async def drop_file(turn: Turn, arg: str | None) -> object:

@@ -22,15 +22,16 @@ from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.forms.steps import FILE_FILTER
-from bot.handlers.reports.filing import _download, told_of
+from bot.handlers.reports.filing import _download, told_of, too_much_stored
 from bot.handlers.reports.steps import incoming_file
 from bot.i18n import Translator
 from bot.keyboards import category_name, region_name, status_name
 from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED
 from bot.replies import edit_or_send, refuse
-from bot.services.reports import MAX_FILE_BYTES
+from bot.services.reports import MAX_FILE_BYTES, stored_bytes
 from bot.services.roles import report_viewers
 from bot.text import utf16_len
+from db.mutes import is_muted
 from db.outbox import Outgoing
 from db.reports import ReportInfo, add_files, add_message, get_report, is_reporter, reports_of
 
@@ -184,7 +185,9 @@ async def add_to_report(update: Update, context: BotContext) -> int:
     t = context.t
     # The coordinators hear of the first addition of a sitting, with it.
     told: list[Outgoing] = []
-    if not context.user_data.get(REPORT_ANNOUNCED):
+    if not context.user_data.get(REPORT_ANNOUNCED) and not await is_muted(
+        context.db, update.effective_user.id
+    ):
         viewers = await report_viewers(context.db, context.settings, report.region)
         told = told_of(viewers, report.id, added=True)
     incoming = incoming_file(message)
@@ -193,6 +196,19 @@ async def add_to_report(update: Update, context: BotContext) -> int:
             await message.reply_text(
                 t.gettext("This file is larger than 20 MB, which the bot cannot receive.")
             )
+            return MY_ADD
+        limits = context.app.limits
+        if len(report.attachments) >= limits.files_per_report:
+            await message.reply_text(
+                t.gettext(
+                    "This report already has {max} files, the most one report can take. You "
+                    "can still add text."
+                ).format(max=limits.files_per_report)
+            )
+            return MY_ADD
+        stored = await stored_bytes(context.db, update.effective_user.id)
+        if stored + incoming["size"] > limits.bytes_per_person:
+            await message.reply_text(too_much_stored(t))
             return MY_ADD
         await add_files(
             context.db,
