@@ -6,9 +6,10 @@ import html
 from typing import Any
 
 from bot.forms import Incoming, Input, Option, Refused, Step, Turn, clean_text
+from bot.forms.common import question, region_step
 from bot.i18n import N_, Translator
 from bot.keyboards import region_name
-from bot.services.community import INTERESTS, OCCUPATIONS, REGIONS, match_region
+from bot.services.community import INTERESTS, OCCUPATIONS
 
 NAME_MIN, NAME_MAX, DISTRICT_MAX = 2, 100, 100
 
@@ -40,21 +41,6 @@ async def accept_name(turn: Turn, incoming: Incoming) -> bool:
             )
         )
     turn.draft["name"] = name
-    return True
-
-
-def region_options(t: Translator, _draft: dict[str, Any]) -> list[Option]:
-    return [Option(code, region_name(t, code)) for code in REGIONS]
-
-
-async def accept_region(turn: Turn, incoming: Incoming) -> bool:
-    """A button, or a region typed as words ("Нарын", "Ош шаары")."""
-    code = incoming.value if incoming.kind == Input.BUTTON else match_region(incoming.text or "")
-    if code not in REGIONS:
-        raise Refused(
-            turn.t.gettext("I could not tell which region that is. Please tap one of the buttons.")
-        )
-    turn.draft["region"] = code
     return True
 
 
@@ -134,16 +120,7 @@ NAME = Step(
     accept_name,
     label=N_("Name"),
 )
-REGION = Step(
-    "region",
-    _text(N_("<b>Your region</b>")),
-    Input.BUTTON | Input.TEXT,
-    accept_region,
-    options=region_options,
-    label=N_("Region"),
-    show=lambda t, d: region_name(t, d.get("region")),
-    per_row=2,
-)
+REGION = region_step(question(N_("<b>Your region</b>")))
 DISTRICT = Step(
     "district",
     _text(N_("<b>Your district, town or village</b>\nType it, or skip this question."), "district"),

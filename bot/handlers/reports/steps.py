@@ -10,9 +10,9 @@ from typing import Any
 from telegram import Message
 
 from bot.forms import Incoming, Input, Option, Refused, Step, Turn, clean_text
+from bot.forms.common import question, region_step
 from bot.i18n import N_, Translator
 from bot.keyboards import category_name, occurred_name, region_name
-from bot.services.community import REGIONS, match_region
 from bot.services.reports import CATEGORIES, MAX_ATTACHMENTS, MAX_FILE_BYTES
 
 STORY_MAX = 20_000  # characters of a story; a message that crosses it is still kept whole
@@ -21,13 +21,6 @@ WHAT_MAX = 200
 DATE_RE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
 ISO_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 EARLIEST_YEAR = 1991
-
-
-def _question(msgid: str) -> Any:
-    def question(t: Translator, _draft: dict[str, Any]) -> str:
-        return t.gettext(msgid)
-
-    return question
 
 
 # -- what and where --------------------------------------------------------------------------
@@ -49,21 +42,6 @@ async def accept_what(turn: Turn, incoming: Incoming) -> bool:
     if not what or len(what) > WHAT_MAX:
         raise Refused(turn.t.gettext("Please say it in one line (200 characters at most)."))
     turn.draft["what"] = what
-    return True
-
-
-def region_options(t: Translator, _draft: dict[str, Any]) -> list[Option]:
-    return [Option(code, region_name(t, code)) for code in REGIONS]
-
-
-async def accept_region(turn: Turn, incoming: Incoming) -> bool:
-    """A button, or a region typed as words ("Нарын", "Ош шаары")."""
-    code = incoming.value if incoming.kind == Input.BUTTON else match_region(incoming.text or "")
-    if code not in REGIONS:
-        raise Refused(
-            turn.t.gettext("I could not tell which region that is. Please tap one of the buttons.")
-        )
-    turn.draft["region"] = code
     return True
 
 
@@ -250,7 +228,7 @@ def contact_name(t: Translator, anonymous: object) -> str:
 
 CATEGORY = Step(
     "category",
-    _question(N_("<b>What is it about?</b>")),
+    question(N_("<b>What is it about?</b>")),
     Input.BUTTON,
     accept_category,
     options=category_options,
@@ -259,7 +237,7 @@ CATEGORY = Step(
 )
 WHAT = Step(
     "what",
-    _question(N_("<b>In one line: what was it?</b> (optional)")),
+    question(N_("<b>In one line: what was it?</b> (optional)")),
     Input.TEXT,
     accept_what,
     label=N_("What it was"),
@@ -267,19 +245,10 @@ WHAT = Step(
     optional=True,
     applies=lambda d: d.get("category") == "other",
 )
-REGION = Step(
-    "region",
-    _question(N_("<b>Where did it happen?</b>")),
-    Input.BUTTON | Input.TEXT,
-    accept_region,
-    options=region_options,
-    label=N_("Region"),
-    show=lambda t, d: region_name(t, d.get("region")),
-    per_row=2,
-)
+REGION = region_step(question(N_("<b>Where did it happen?</b>")))
 PLACE = Step(
     "place",
-    _question(
+    question(
         N_(
             "<b>The place</b> (optional)\nType the town, village or institution, or send a "
             "location pin (📎 → Location), or skip."
@@ -308,7 +277,7 @@ STORY = Step(
 )
 WHEN = Step(
     "occurred",
-    _question(
+    question(
         N_("<b>When did it happen?</b>\nTap a button, or type the date, for example 21.11.2026.")
     ),
     Input.BUTTON | Input.TEXT,
@@ -320,7 +289,7 @@ WHEN = Step(
 )
 CONTACT = Step(
     "anonymous",
-    _question(
+    question(
         N_(
             "<b>How may the coordinators contact you?</b>\nAnonymous: they never see your name, "
             "username or phone, yet they can still write to you through this bot, and you can "
