@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from db.engine import Database, insert_for
 from db.models import User
-from db.types import utcnow
+from db.types import utcnow, visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,11 @@ async def record_user(
 ) -> tuple[UserInfo, bool]:
     """Create or refresh a person; returns her record and whether she is new.
 
-    Writing to the bot also means she has not blocked it (any more).
+    Writing to the bot also means she has not blocked it (any more). Invisible and
+    direction-control characters are removed from her name and username (db.types.visible).
     """
+    first_name = visible(first_name).strip()
+    username = visible(username).strip() or None if username else None
     # Days, not moments: an exact "last seen" next to an exact report time would tell who sent
     # it. It also spares a write for every message: once a day per person is enough.
     day = (now or utcnow()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -59,7 +62,11 @@ async def record_user(
     if cached is not None and cached[0] == identity and not cached[1].blocked:
         return cached[1], False
     async with db.transaction() as session:
-        existed = await session.get(User, user_id) is not None
+        existing = await session.get(User, user_id)
+        existed = existing is not None
+        if existing is not None and _erased(db, existing):
+            # She left (/leave erased her name): her name is not recorded again.
+            first_name, username = "", None
         stmt = insert_for(session)(User).values(
             id=user_id,
             # Even that she wrote to this bot can endanger someone: names are encrypted too.
@@ -91,6 +98,14 @@ async def record_user(
     return info, not existed
 
 
+def _erased(db: Database, user: User) -> bool:
+    """Her name was erased when she left (an encrypted empty name)."""
+    try:
+        return db.cipher.decrypt(user.first_name) == ""
+    except Exception:  # not ours to judge here: the row is rewritten all the same
+        return False
+
+
 async def get_user(db: Database, user_id: int) -> UserInfo | None:
     async with db.transaction() as session:
         user = await session.get(User, user_id)
@@ -113,5 +128,5 @@ async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
         await session.execute(
             update(User)
             .where(User.id == user_id)
-            .values(blocked=blocked, blocked_at=utcnow() if blocked else None)
+            .values(blocked=blocked, blocked_at=db.day() if blocked else None)
         )

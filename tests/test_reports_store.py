@@ -98,8 +98,18 @@ async def test_new_reports_are_raised_again_after_48_hours(db: Database, tmp_pat
     )
     now = utcnow()
     assert await due_for_raising(db, now) == []
-    later = now + timedelta(hours=49)
+    # Only its day is kept: it may have come at the last second of that day, so it is raised
+    # 48 hours after the day's end, never sooner than 48 hours after it came.
+    day_end = report.created_at + timedelta(days=1)
+    assert report.created_at <= now < day_end
+    assert await due_for_raising(db, day_end + timedelta(hours=48, seconds=-1)) == []
+    later = day_end + timedelta(hours=48)
+    assert later - now >= timedelta(hours=48)
     assert [r.id for r in await due_for_raising(db, later)] == [report.id]
     await mark_raised(db, [report.id], later)
+    # Again 48 hours after the end of the day it was raised on.
+    raised_end = db.day(later) + timedelta(days=1)
     assert await due_for_raising(db, later + timedelta(hours=1)) == []
-    assert [r.id for r in await due_for_raising(db, later + timedelta(hours=49))] == [report.id]
+    assert await due_for_raising(db, raised_end + timedelta(hours=48, seconds=-1)) == []
+    again = raised_end + timedelta(hours=48)
+    assert [r.id for r in await due_for_raising(db, again)] == [report.id]

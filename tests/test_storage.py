@@ -120,7 +120,7 @@ async def test_datetimes_are_stored_in_utc(db: Database) -> None:
         __import__("zoneinfo").ZoneInfo("Asia/Bishkek")
     )
     async with db.transaction() as session:
-        session.add(AuditEntry(at=bishkek, actor_id=None, action="test", details="{}"))
+        session.add(AuditEntry(at=bishkek, actor_enc=None, action="test", details="{}"))
     async with db.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT at FROM audit_log"))).scalar()
     assert str(raw).startswith("2026-05-01 18:00:00")
