@@ -40,5 +40,23 @@ async def upgrade_engine(
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     config.attributes["cipher"] = cipher
     config.attributes["zone"] = zone
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, config, revision)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, config, revision)
+        return
+    # SQLite alters a table by copying it into a new one and dropping the old: with foreign keys
+    # enforced, dropping a parent (reports) would delete its children (attachments, threads).
+    # They are off while migrating (the pragma works only outside a transaction), and checked
+    # after.
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(_upgrade, config, revision)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:3]}")
+        finally:
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await connection.commit()
