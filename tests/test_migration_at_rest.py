@@ -44,6 +44,10 @@ def _migrate(connection: Connection, url: str, action: str, revision: str, ciphe
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
+def _column_names(connection: Connection, table: str) -> list[str]:
+    return [c["name"] for c in sa.inspect(connection).get_columns(table)]
+
+
 def _table(name: str, **columns: Any) -> sa.TableClause:
     return sa.table(name, *(sa.column(c, t) for c, t in columns.items()))
 
@@ -271,9 +275,9 @@ async def test_rows_stored_by_the_previous_version_are_converted(
         # Nothing of the previous version's clear ids is left in the tables.
         async with db.engine.connect() as connection:
             columns = {
-                (t, c["name"])
+                (t, name)
                 for t in ("role_grants", "audit_log", "reports", "report_messages", "members")
-                for c in await connection.run_sync(lambda s, t=t: sa.inspect(s).get_columns(t))
+                for name in await connection.run_sync(_column_names, t)
             }
         for gone in ("user_id", "actor_id", "target_id", "assigned_to", "author_id"):
             assert not any(name == gone and t != "members" for t, name in columns)

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "bot.lock"
 # errno values that mean "the disk or folder will not take it", not a bug.
-STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+)
 STORAGE_MESSAGES = (
     "database or disk is full",
     "attempt to write a readonly database",

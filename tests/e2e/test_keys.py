@@ -112,8 +112,10 @@ async def test_a_second_bot_on_the_same_data_folder_refuses_and_a_killed_one_lea
         await polling()
         code, log = await run_bot_process(env, tmp_path)
         assert code == 1, log
-        assert log.strip().splitlines()[-1].startswith(
-            f"Another bot process (pid {first.pid}) is using the data folder"
+        assert (
+            log.strip()
+            .splitlines()[-1]
+            .startswith(f"Another bot process (pid {first.pid}) is using the data folder")
         ), log
         # Nor can a rotation run under it.
         code, _out, err = await run_cli(env, tmp_path, "key", "rotate")
