@@ -239,3 +239,19 @@ async def test_a_round_that_cannot_be_stored_is_stored_with_the_next(
     assert await DatabasePersistence(db).get_user_data() == {}
     await persistence.update_bot_data({})  # the next round (every second) takes them along
     assert await DatabasePersistence(db).get_user_data() == {1: {"a": 1}, 2: {"b": 2}}
+
+
+async def test_invisible_and_direction_characters_are_removed_from_names(db: Database) -> None:
+    # A right-to-left override and zero-width characters could make a name read as another.
+    info, _ = await record_user(
+        db,
+        user_id=9,
+        first_name="Ai\u202enura\u200b",
+        username="\u2066ai\u200dnura\u2069",
+        telegram_language="ky",
+    )
+    assert (info.first_name, info.username) == ("Ainura", "ainura")
+    info, _ = await record_user(
+        db, user_id=10, first_name="\u200b\u200e", username="\u200b", telegram_language=None
+    )
+    assert (info.first_name, info.username) == ("", None)
