@@ -261,7 +261,7 @@ def copy_db(target_url: str) -> int:
         return 1
     log.info(
         "Copied %d rows in %d tables to %s; every table verified. The data key (DATA_KEY or "
-        "DATA_DIR/data.key) is not in the database: the bot on the new database needs the same one",
+        "KEY_FILE) is not in the database: the bot on the new database needs the same one",
         report.total,
         len(report.rows),
         target,
