@@ -160,7 +160,14 @@ def run_bot() -> int:
         database = asyncio.run(_prepare_storage(settings, source))
         assert database is not None
         if source.fresh:
-            source.save()
+            try:
+                source.save()
+            except OSError as exc:
+                raise SetupError(
+                    f"Key error: the new data key cannot be written to {source.path} "
+                    f"({exc.strerror}); set KEY_FILE to a file the bot may write, or DATA_KEY.",
+                    2,
+                ) from None
     except SetupError as exc:
         lock.release()
         print(exc, file=sys.stderr)

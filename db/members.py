@@ -15,6 +15,7 @@ from db.engine import Database
 from db.models import AuditEntry, Member, RoleGrant, User
 from db.outbox import Outgoing, enqueue
 from db.types import utcnow
+from db.users import ERASED_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +211,7 @@ async def erase_member(db: Database, user_id: int, *, actor_id: int) -> bool:
         await session.execute(
             update(User)
             .where(User.id == user_id)
-            .values(first_name=cipher.encrypt(""), username=None)
+            .values(first_name=cipher.encrypt(ERASED_NAME), username=None)
         )
         await _forget_in_audit(db, session, user_id)
         add_audit(session, "member.left", actor_id=None)

@@ -24,10 +24,15 @@ class UserInfo:
     blocked: bool
 
 
+# What her name is replaced with when she leaves (an empty name, from Telegram, is a name too).
+ERASED_NAME = "\x00erased"
+
+
 def _info(db: Database, user: User) -> UserInfo:
+    name = db.cipher.decrypt(user.first_name)
     return UserInfo(
         id=user.id,
-        first_name=db.cipher.decrypt(user.first_name),
+        first_name="" if name == ERASED_NAME else name,
         username=db.cipher.decrypt_optional(user.username),
         language=user.language,
         telegram_language=user.telegram_language,
@@ -66,7 +71,7 @@ async def record_user(
         existed = existing is not None
         if existing is not None and _erased(db, existing):
             # She left (/leave erased her name): her name is not recorded again.
-            first_name, username = "", None
+            first_name, username = ERASED_NAME, None
         stmt = insert_for(session)(User).values(
             id=user_id,
             # Even that she wrote to this bot can endanger someone: names are encrypted too.
@@ -99,9 +104,9 @@ async def record_user(
 
 
 def _erased(db: Database, user: User) -> bool:
-    """Her name was erased when she left (an encrypted empty name)."""
+    """Her name was erased when she left."""
     try:
-        return db.cipher.decrypt(user.first_name) == ""
+        return db.cipher.decrypt(user.first_name) == ERASED_NAME
     except Exception:  # not ours to judge here: the row is rewritten all the same
         return False
 

@@ -15,6 +15,7 @@ from bot.persistence import DatabasePersistence, chat_tag, user_tag
 from db.engine import Database
 from db.migrate import alembic_config
 from db.models import AuditEntry
+from db.types import utcnow
 from db.users import get_user, record_user, set_blocked, set_language
 from tests.conftest import database_bytes
 
@@ -255,3 +256,13 @@ async def test_invisible_and_direction_characters_are_removed_from_names(db: Dat
         db, user_id=10, first_name="\u200b\u200e", username="\u200b", telegram_language=None
     )
     assert (info.first_name, info.username) == ("", None)
+    # An empty name is not an erased one: her next name is recorded.
+    info, _ = await record_user(
+        db,
+        user_id=10,
+        first_name="Aida",
+        username=None,
+        telegram_language=None,
+        now=utcnow() + timedelta(days=1),
+    )
+    assert info.first_name == "Aida"
