@@ -5,12 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 LOCALES := bot/i18n/locales
 
-.PHONY: run test lint typecheck pytest compile extract sandbox bench clean
+.PHONY: run test lint typecheck pytest compile extract sandbox bench lock clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; run: make PYTHON=/path/to/python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
@@ -54,6 +54,13 @@ extract: $(VENV)/.installed
 PORT ?= 8081
 sandbox: $(VENV)/.installed-dev
 	$(PY) -m sandbox --host 127.0.0.1 --port $(PORT) $(SANDBOX_ARGS)
+
+## refresh requirements.lock (pinned, with hashes) from pyproject.toml, for deployments
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --extra postgres \
+		--output-file requirements.lock pyproject.toml
 
 ## benchmarks (not tests)
 bench: $(VENV)/.installed-dev compile

@@ -1,6 +1,6 @@
 """`python -m bot` runs the bot; `python -m bot db upgrade` applies migrations."""
-# Exit codes: 0 done; 1 could not be done (a server unreachable, a copy refused); 2 a setting or
-# an argument to fix.
+# Exit codes: 0 done; 1 could not be done (a server unreachable, a copy refused, another bot on
+# the data folder); 2 a setting or an argument to fix (a key missing or not the data's).
 
 from __future__ import annotations
 
@@ -8,10 +8,18 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, load_settings, load_storage_settings
+from bot.config import ConfigError, StorageSettings, load_settings, load_storage_settings
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.context import SolidarityApp
+    from bot.services.crypto import KeySource
+    from db.engine import Database
 
 EXIT_CONFIG = 2
 LISTEN_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
@@ -23,7 +31,15 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run", help="run the bot (the default): long polling, or a webhook with WEBHOOK_URL"
     )
-    sub.add_parser("key", help="print a new encryption key for DATA_KEY")
+    key = sub.add_parser(
+        "key", help="print a new encryption key for DATA_KEY; `key rotate`: re-encrypt everything"
+    )
+    key.add_argument(
+        "action",
+        nargs="?",
+        choices=["rotate"],
+        help="rotate: a new key, and everything stored re-encrypted under it (bot stopped)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply all migrations")
@@ -36,34 +52,139 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _upgrade(url: str) -> None:
+async def _prepare_storage(storage: StorageSettings, source: KeySource) -> Database | None:
+    """Before the bot (or `db upgrade`) writes anything: the key opens the stored data (or
+    there is none yet), migrations applied (they need the key to convert data), an unfinished
+    key rotation finished. Returns the database (disconnected), None without a key."""
+    from bot.services.datadir import check_storage_key, finish_rotation
     from db.engine import Database
 
-    database = Database(url)
-    await database.connect()
-    await database.dispose()
-
-
-def _prepare_data_dir(path: Path) -> None:
+    cipher = None if source.fresh and source.path is None else source.cipher()
+    await check_storage_key(
+        Database(storage.database_url, migrate=False, cipher=cipher, zone=storage.tz), source
+    )
+    database = Database(storage.database_url, cipher=cipher, zone=storage.tz)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"Configuration error: DATA_DIR {str(path)!r} cannot be created ({exc.strerror}); "
-            "use a folder the bot may write to."
-        ) from None
+        await database.connect()
+        if cipher is not None and cipher.rotating:
+            await finish_rotation(database, source, storage.data_dir)
+    finally:
+        await database.dispose()
+    return database
+
+
+def _upgrade(storage: StorageSettings) -> int:
+    """`db upgrade`: migrations, with the key if there is one (a new key is not made here)."""
+    from bot.services.datadir import DataDirLock, SetupError, prepare_data_dir
+
+    prepare_data_dir(storage.data_dir)
+    source = storage.key_source()
+    if source.fresh:
+        source.path = None  # nothing to save: no key is made by an upgrade
+    lock = DataDirLock(storage.data_dir)
+    try:
+        lock.acquire(what="the upgrade")
+        asyncio.run(_prepare_storage(storage, source))
+    except SetupError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    finally:
+        lock.release()
+    logging.getLogger("bot").info("Database is up to date")
+    return 0
+
+
+def rotate_key() -> int:
+    """`key rotate`: a new key, everything re-encrypted under it; resumable (see README)."""
+    from bot.logs import setup_logging
+    from bot.services.crypto import new_key, write_key_file
+    from bot.services.datadir import DataDirLock, SetupError, prepare_data_dir
+
+    storage = load_storage_settings()
+    setup_logging(logging.INFO, [])
+    log = logging.getLogger("bot")
+    prepare_data_dir(storage.data_dir)
+    lock = DataDirLock(storage.data_dir)
+    try:
+        lock.acquire(what="a key rotation")
+        source = storage.key_source()
+        if source.fresh:
+            raise SetupError(
+                f"Key error: there is no data key to rotate (DATA_KEY is unset and the key file "
+                f"{source.path} does not exist).",
+                2,
+            )
+        if source.path is None and len(source.keys) == 1:
+            raise SetupError(
+                "Key rotation with DATA_KEY: put a new key (`python -m bot key`) in DATA_KEY and "
+                "the present one in DATA_KEY_PREVIOUS, run `python -m bot key rotate`, then "
+                "remove DATA_KEY_PREVIOUS.",
+                2,
+            )
+        if source.path is not None and len(source.keys) == 1:
+            # The new key first, the old one after it: from this moment both are accepted, and
+            # an interrupted rotation goes on with the same new key when run again.
+            source.keys = [new_key(), *source.keys]
+            write_key_file(source.path, source.keys)
+            log.info("New data key written to %s (the previous one kept beside it)", source.path)
+        else:
+            log.info("Continuing the key rotation to the key in %s", source.describe())
+        asyncio.run(_prepare_storage(storage, source))
+    except SetupError as exc:
+        print(exc, file=sys.stderr)
+        return exc.code
+    finally:
+        lock.release()
+    if source.path is not None:
+        log.info("Key rotated: keep a copy of the new key in %s apart from backups", source.path)
+    return 0
 
 
 def run_bot() -> int:
     settings = load_settings()
-    from telegram.error import InvalidToken, NetworkError
-
-    from bot.app import ALLOWED_UPDATES, build_application, webhook_arguments
+    from bot.app import build_application
     from bot.logs import setup_logging
+    from bot.services.crypto import key_warning
+    from bot.services.datadir import DataDirLock, SetupError, prepare_data_dir
 
     setup_logging(settings.log_level_number, settings.secrets)
-    _prepare_data_dir(settings.data_dir)
-    application = build_application(settings)
+    log = logging.getLogger("bot")
+    # Everything the bot creates (database, its -wal and -shm, files, keys) is owner-only.
+    os.umask(0o077)
+    prepare_data_dir(settings.data_dir)
+    lock = DataDirLock(settings.data_dir)
+    try:
+        lock.acquire()
+        source = settings.key_source()
+        warning = key_warning(source)
+        database = asyncio.run(_prepare_storage(settings, source))
+        assert database is not None
+        if source.fresh:
+            try:
+                source.save()
+            except OSError as exc:
+                raise SetupError(
+                    f"Key error: the new data key cannot be written to {source.path} "
+                    f"({exc.strerror}); set KEY_FILE to a file the bot may write, or DATA_KEY.",
+                    2,
+                ) from None
+    except SetupError as exc:
+        lock.release()
+        print(exc, file=sys.stderr)
+        return exc.code
+    if warning:
+        log.warning("%s", warning)
+    try:
+        return _run(settings, build_application(settings, database))
+    finally:
+        lock.release()
+
+
+def _run(settings: Settings, application: SolidarityApp) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import ALLOWED_UPDATES, webhook_arguments
+
     log = logging.getLogger("bot")
     try:
         # A few retries if the network is not up yet; after start-up, python-telegram-bot
@@ -147,7 +268,7 @@ def copy_db(target_url: str) -> int:
         return 1
     log.info(
         "Copied %d rows in %d tables to %s; every table verified. The data key (DATA_KEY or "
-        "DATA_DIR/data.key) is not in the database: the bot on the new database needs the same one",
+        "KEY_FILE) is not in the database: the bot on the new database needs the same one",
         report.total,
         len(report.rows),
         target,
@@ -182,8 +303,12 @@ def backup_db(file: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from bot.services.crypto import KeyProblem
+
     try:
         if args.command == "key":
+            if args.action == "rotate":
+                return rotate_key()
             from bot.services.crypto import new_key
 
             print(new_key())
@@ -197,12 +322,9 @@ def main(argv: list[str] | None = None) -> int:
                 return copy_db(args.to)
             if args.db_command == "backup":
                 return backup_db(args.file)
-            _prepare_data_dir(storage.data_dir)
-            asyncio.run(_upgrade(storage.database_url))
-            logging.getLogger("bot").info("Database is up to date")
-            return 0
+            return _upgrade(storage)
         return run_bot()
-    except ConfigError as exc:
+    except (ConfigError, KeyProblem) as exc:
         print(exc, file=sys.stderr)
         return EXIT_CONFIG
 

@@ -92,8 +92,13 @@ async def post_stop(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Close the database after persistence has written its last changes."""
+    """Close the database after persistence has written its last changes. The sender is
+    stopped here too when the bot never started (post_stop is not called then: e.g. the
+    webhook's port was taken), so that no task is left running as the process ends."""
     app: SolidarityApp = application  # type: ignore[assignment]
+    if app.sender is not None:
+        await app.sender.stop()
+        app.sender = None
     await app.db.dispose()
 
 
@@ -105,8 +110,16 @@ def build_application(
     db = db or Database(
         settings.database_url,
         cipher=load_cipher(
-            settings.data_key.get_secret_value() if settings.data_key else None, settings.data_dir
+            settings.data_key.get_secret_value() if settings.data_key else None,
+            settings.data_dir,
+            key_file=settings.key_file,
+            previous_key=(
+                settings.data_key_previous.get_secret_value()
+                if settings.data_key_previous
+                else None
+            ),
         ),
+        zone=settings.tz,
     )
     builder = (
         ApplicationBuilder()

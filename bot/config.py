@@ -10,7 +10,7 @@ import importlib.util
 import logging
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,9 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+if TYPE_CHECKING:
+    from bot.services.crypto import KeySource
 
 # SQLAlchemy async drivers the bot can use, and the package each needs.
 ASYNC_DRIVERS = {"sqlite+aiosqlite": "aiosqlite", "postgresql+asyncpg": "asyncpg"}
@@ -52,6 +55,13 @@ HINTS: dict[str, str] = {
     "DATA_DIR": "use a folder path, e.g. data",
     "LOG_LEVEL": "use one of " + ", ".join(LOG_LEVELS),
     "DATA_KEY": "generate one with `python -m bot key` (or leave it unset to use a key file)",
+    "DATA_KEY_PREVIOUS": (
+        "set it only during a key rotation, to the key DATA_KEY replaces (see README, The key)"
+    ),
+    "KEY_FILE": (
+        "use the path of the key file, outside DATA_DIR (e.g. /etc/solidarity-bot/data.key), "
+        "or leave it unset for ~/.config/solidarity-bot/data.key"
+    ),
     "JOIN_APPROVAL": "use true or false",
     "LEADS_SEE_REPORTS": "use true or false",
     "WEBHOOK_URL": (
@@ -84,14 +94,66 @@ def check_database_url(value: str) -> str:
     return value
 
 
+def _check_key(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value().strip():
+        return None
+    from bot.services.crypto import check_key
+
+    return SecretStr(check_key(value.get_secret_value()))
+
+
 class StorageSettings(BaseSettings):
-    """What `python -m bot db upgrade` needs: where the data lives (no token required)."""
+    """What `python -m bot db upgrade` and `key rotate` need: where the data and its key live
+    (no token required)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     # Unset: an SQLite file in DATA_DIR (DATA_DIR/bot.db).
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
+    data_key: SecretStr | None = Field(default=None, validation_alias="DATA_KEY")
+    # During a key rotation with DATA_KEY: the key being replaced (read, never written).
+    data_key_previous: SecretStr | None = Field(default=None, validation_alias="DATA_KEY_PREVIOUS")
+    # Unset: the user's config folder (bot.services.crypto.default_key_file), not DATA_DIR.
+    key_file: Path | None = Field(default=None, validation_alias="KEY_FILE")
+    # Shown dates are days in this zone; report times are stored as those days.
+    timezone: str = Field(default="Asia/Bishkek", validation_alias="TIMEZONE")
+
+    @field_validator("data_key", "data_key_previous")
+    @classmethod
+    def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return _check_key(value)
+
+    @field_validator("key_file", mode="before")
+    @classmethod
+    def _check_key_file(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def key_source(self) -> KeySource:
+        """Where the data key comes from (DATA_KEY, or the key file; a new one if neither)."""
+        from bot.services.crypto import key_source
+
+        return key_source(
+            self.data_key.get_secret_value() if self.data_key else None,
+            self.data_key_previous.get_secret_value() if self.data_key_previous else None,
+            self.key_file,
+            self.data_dir,
+        )
 
     @field_validator("database_url")
     @classmethod
@@ -116,9 +178,7 @@ class Settings(StorageSettings):
     coordinator_ids: Annotated[frozenset[int], NoDecode] = Field(
         default=frozenset(), validation_alias="COORDINATOR_IDS"
     )
-    timezone: str = Field(default="Asia/Bishkek", validation_alias="TIMEZONE")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
-    data_key: SecretStr | None = Field(default=None, validation_alias="DATA_KEY")
     join_approval: bool = Field(default=True, validation_alias="JOIN_APPROVAL")
     leads_see_reports: bool = Field(default=False, validation_alias="LEADS_SEE_REPORTS")
     # Announcements leave at most this many messages a second (within Telegram's 30 in all).
@@ -168,19 +228,6 @@ class Settings(StorageSettings):
             raise ValueError("is not an address")
         return value
 
-    @field_validator("data_key")
-    @classmethod
-    def _check_data_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or not value.get_secret_value().strip():
-            return None
-        from cryptography.fernet import Fernet
-
-        try:
-            Fernet(value.get_secret_value().strip().encode())
-        except ValueError as exc:
-            raise ValueError("is not a key made by `python -m bot key`") from exc
-        return SecretStr(value.get_secret_value().strip())
-
     @field_validator("bot_token")
     @classmethod
     def _check_token(cls, value: SecretStr) -> SecretStr:
@@ -209,15 +256,6 @@ class Settings(StorageSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("unknown time zone") from exc
-        return value
-
     @field_validator("log_level")
     @classmethod
     def _check_log_level(cls, value: str) -> str:
@@ -225,10 +263,6 @@ class Settings(StorageSettings):
         if value not in LOG_LEVELS:
             raise ValueError("unknown log level")
         return value
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     @property
     def token(self) -> str:
@@ -256,7 +290,7 @@ class Settings(StorageSettings):
     def secrets(self) -> list[str]:
         """What must never reach a log line."""
         found = [self.token]
-        for secret in (self.webhook_secret, self.data_key):
+        for secret in (self.webhook_secret, self.data_key, self.data_key_previous):
             if secret is not None:
                 found.append(secret.get_secret_value())
         return found

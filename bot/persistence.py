@@ -1,11 +1,22 @@
 """python-telegram-bot persistence kept in the bot's own database.
 
-Conversation states and user/chat/bot data are stored as JSON. The application writes changes
-every `update_interval` seconds (1 s here, not PTB's default 60 s), and on shutdown.
+Conversation states and user/chat/bot data are stored as JSON, encrypted (and so padded to a
+length bucket, see bot/services/crypto.py). Rows are found by keyed hashes of the user or chat
+id, never the id itself (it is kept encrypted beside): a copy of the database cannot tell whose
+data a row is, nor watch one person's data change. Data that is empty is not stored at all.
+
+The application hands over changes every `update_interval` seconds (1 s here, not PTB's default
+60 s), and on shutdown: it calls `update_*` once per changed user, chat and conversation, all
+at once. Those calls are collected and written in ONE transaction (a round), so that a change
+spanning several keys is never half-stored; then the SQLite write-ahead log is checkpointed, so
+that it does not keep the order of these writes next to earlier ones. Every `update_*` call of
+a round returns when the round is stored; the first one raises if it could not be, and what it
+held is written with the next round.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import MutableMapping
@@ -13,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 
 from db.engine import Database, upsert
@@ -28,6 +40,9 @@ Data = dict[str, Any]
 # private module: spelled out here rather than imported).
 ConversationKey = tuple[int | str, ...]
 ConversationDict = MutableMapping[ConversationKey, object]
+# What a round writes: (kind, key) -> the JSON to store, or None to delete the row. Kinds:
+# "user", "chat", "bot", and "conv:<name>" (key: the conversation key as JSON).
+Entry = tuple[str, object]
 
 
 def _today() -> datetime:
@@ -39,11 +54,21 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def user_tag(db: Database, user_id: int) -> str:
+    """The keyed hash a user's persisted data is stored under."""
+    return db.cipher.tag(f"persist.user:{user_id}")
+
+
+def chat_tag(db: Database, chat_id: int) -> str:
+    """The keyed hash a chat's persisted data is stored under (not the outbox's `chat:` tag)."""
+    return db.cipher.tag(f"persist.chat:{chat_id}")
+
+
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
     """Stores what python-telegram-bot would otherwise keep only in memory, encrypted.
 
     PTB asks to save the data of every user and chat an update touched, changed or not; the
-    JSON last written is remembered so that unchanged data costs no database write.
+    JSON last stored is remembered so that unchanged data costs no database write.
     """
 
     def __init__(self, db: Database, update_interval: float = FLUSH_INTERVAL_SECONDS) -> None:
@@ -54,7 +79,10 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             update_interval=update_interval,
         )
         self.db = db
-        self._written: dict[tuple[str, object], str] = {}
+        self._written: dict[Entry, str] = {}  # what the database holds
+        self._pending: dict[Entry, str | None] = {}  # what the next round writes
+        self._round: asyncio.Task[None] | None = None  # the round not yet started
+        self._writing = asyncio.Lock()  # one round at a time, in order
 
     def _seal(self, dumped: str) -> str:
         """Data typed by people (a half-filled report, a phone number) is encrypted at rest."""
@@ -63,32 +91,29 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
     def _open(self, stored: str) -> str:
         return self.db.cipher.decrypt(stored)
 
-    def _unchanged(self, kind: str, key: object, dumped: str, absent: str) -> bool:
-        """True if this is exactly what is stored (`absent` stands for no row at all)."""
-        return self._written.get((kind, key), absent) == dumped
-
     # -- loading -------------------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedUserData))).scalars()
-            loaded = {row.user_id: self._open(row.data) for row in rows}
+            loaded = {int(self._open(row.user_enc)): self._open(row.data) for row in rows}
         self._written.update({("user", k): v for k, v in loaded.items()})
         return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_chat_data(self) -> dict[int, Data]:
         async with self.db.transaction() as session:
             rows = (await session.execute(select(PersistedChatData))).scalars()
-            loaded = {row.chat_id: self._open(row.data) for row in rows}
+            loaded = {int(self._open(row.chat_enc)): self._open(row.data) for row in rows}
         self._written.update({("chat", k): v for k, v in loaded.items()})
         return {k: json.loads(v) for k, v in loaded.items()}
 
     async def get_bot_data(self) -> Data:
         async with self.db.transaction() as session:
             row = await session.get(PersistedBotData, 1)
-            stored = self._open(row.data) if row else _dumps({})
-        self._written[("bot", 1)] = stored
-        return json.loads(stored)
+            stored = self._open(row.data) if row else None
+        if stored is not None:
+            self._written[("bot", 1)] = stored
+        return json.loads(stored) if stored is not None else {}
 
     async def get_callback_data(self) -> None:
         return None
@@ -104,94 +129,31 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self._written.update({(f"conv:{name}", k): v for k, v in loaded.items()})
         return {tuple(json.loads(k)): json.loads(v) for k, v in loaded.items()}
 
-    # -- writing -------------------------------------------------------------------------------
+    # -- writing: python-telegram-bot's calls, collected into rounds ----------------------------
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        key_json = _dumps(list(key))
-        state_json = "null" if new_state is None else _dumps(new_state)
-        if self._unchanged(f"conv:{name}", key_json, state_json, absent="null"):
-            return
-        # Stored by a keyed hash, so who is in which conversation cannot be read off the table.
-        tag = self.db.cipher.tag(key_json)
-        async with self.db.transaction() as session:
-            if new_state is None:
-                await session.execute(
-                    delete(ConversationState).where(
-                        ConversationState.name == name, ConversationState.key == tag
-                    )
-                )
-            else:
-                await upsert(
-                    session,
-                    ConversationState,
-                    {
-                        "name": name,
-                        "key": tag,
-                        "key_enc": self._seal(key_json),
-                        "state": state_json,
-                        "updated_at": _today(),
-                    },
-                    keys=("name", "key"),
-                )
-        self._written[(f"conv:{name}", key_json)] = state_json
+        state = None if new_state is None else _dumps(new_state)
+        await self._change((f"conv:{name}", _dumps(list(key))), state)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        dumped = _dumps(data)
-        if self._unchanged("user", user_id, dumped, absent="{}"):
-            return
-        async with self.db.transaction() as session:
-            await upsert(
-                session,
-                PersistedUserData,
-                {"user_id": user_id, "data": self._seal(dumped), "updated_at": _today()},
-                keys=("user_id",),
-            )
-        self._written[("user", user_id)] = dumped
+        await self._change(("user", user_id), _dumps(data) if data else None)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
-        dumped = _dumps(data)
-        if self._unchanged("chat", chat_id, dumped, absent="{}"):
-            return
-        async with self.db.transaction() as session:
-            await upsert(
-                session,
-                PersistedChatData,
-                {"chat_id": chat_id, "data": self._seal(dumped), "updated_at": _today()},
-                keys=("chat_id",),
-            )
-        self._written[("chat", chat_id)] = dumped
+        await self._change(("chat", chat_id), _dumps(data) if data else None)
 
     async def update_bot_data(self, data: Data) -> None:
-        dumped = _dumps(data)
-        if self._unchanged("bot", 1, dumped, absent="{}"):
-            return
-        async with self.db.transaction() as session:
-            await upsert(
-                session,
-                PersistedBotData,
-                {"id": 1, "data": self._seal(dumped), "updated_at": _today()},
-                keys=("id",),
-            )
-        self._written[("bot", 1)] = dumped
+        await self._change(("bot", 1), _dumps(data) if data else None)
 
     async def update_callback_data(self, data: Any) -> None:
         return None
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._written.pop(("chat", chat_id), None)
-        async with self.db.transaction() as session:
-            await session.execute(
-                delete(PersistedChatData).where(PersistedChatData.chat_id == chat_id)
-            )
+        await self._change(("chat", chat_id), None)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._written.pop(("user", user_id), None)
-        async with self.db.transaction() as session:
-            await session.execute(
-                delete(PersistedUserData).where(PersistedUserData.user_id == user_id)
-            )
+        await self._change(("user", user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: Data) -> None:
         return None
@@ -203,5 +165,119 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         return None
 
     async def flush(self) -> None:
-        """Every change is written in its own transaction, so there is nothing left to flush."""
+        """Write what is still pending (at shutdown), and wait for a round being written."""
+        if self._pending:
+            await self._join_round()
+        async with self._writing:
+            pass
         log.debug("Persistence flushed")
+
+    # -- rounds ----------------------------------------------------------------------------------
+
+    async def _change(self, entry: Entry, value: str | None) -> None:
+        """Note what `entry` should now be; unless that is what is stored (or about to be), it
+        joins the next round. Returns once that round is stored."""
+        latest = self._pending[entry] if entry in self._pending else self._written.get(entry)
+        if latest != value:
+            self._pending[entry] = value
+        if self._pending:
+            await self._join_round()
+
+    async def _join_round(self) -> None:
+        """Wait for the next round. The call that starts it raises if it fails; the others of
+        the same round return (PTB reports each raised error: one is enough)."""
+        task = self._round
+        if task is None:
+            task = self._round = asyncio.get_running_loop().create_task(self._write_round())
+            await task
+        else:
+            await asyncio.wait([task])
+
+    async def _write_round(self) -> None:
+        # Let the other update_* calls of this run of update_persistence note their changes:
+        # they were all started together, before this task.
+        await asyncio.sleep(0)
+        async with self._writing:
+            batch, self._pending = self._pending, {}
+            self._round = None
+            if not batch:
+                return
+            try:
+                async with self.db.transaction() as session:
+                    for (kind, key), value in batch.items():
+                        await self._write(session, kind, key, value)
+            except BaseException:
+                # Kept for the next round, unless something newer came meanwhile.
+                for entry, value in batch.items():
+                    self._pending.setdefault(entry, value)
+                raise
+            for entry, value in batch.items():
+                if value is None:
+                    self._written.pop(entry, None)
+                else:
+                    self._written[entry] = value
+            if any(kind in ("user", "chat") for kind, _ in batch):
+                await self.db.checkpoint()
+
+    async def _write(
+        self, session: AsyncSession, kind: str, key: object, value: str | None
+    ) -> None:
+        db = self.db
+        if kind == "user":
+            assert isinstance(key, int)
+            if value is None:
+                await session.execute(
+                    delete(PersistedUserData).where(
+                        PersistedUserData.tag.in_(db.cipher.tags(f"persist.user:{key}"))
+                    )
+                )
+                return
+            row = {
+                "tag": user_tag(db, key),
+                "user_enc": self._seal(str(key)),
+                "data": self._seal(value),
+                "updated_at": _today(),
+            }
+            await upsert(session, PersistedUserData, row, keys=("tag",))
+        elif kind == "chat":
+            assert isinstance(key, int)
+            if value is None:
+                await session.execute(
+                    delete(PersistedChatData).where(
+                        PersistedChatData.tag.in_(db.cipher.tags(f"persist.chat:{key}"))
+                    )
+                )
+                return
+            row = {
+                "tag": chat_tag(db, key),
+                "chat_enc": self._seal(str(key)),
+                "data": self._seal(value),
+                "updated_at": _today(),
+            }
+            await upsert(session, PersistedChatData, row, keys=("tag",))
+        elif kind == "bot":
+            if value is None:
+                await session.execute(delete(PersistedBotData))
+                return
+            row = {"id": 1, "data": self._seal(value), "updated_at": _today()}
+            await upsert(session, PersistedBotData, row, keys=("id",))
+        else:
+            name = kind.removeprefix("conv:")
+            assert isinstance(key, str)
+            # Stored by a keyed hash, so who is in which conversation cannot be read off.
+            if value is None:
+                await session.execute(
+                    delete(ConversationState).where(
+                        ConversationState.name == name,
+                        ConversationState.key.in_(db.cipher.tags(key)),
+                    )
+                )
+                return
+            row = {
+                "name": name,
+                "key": db.cipher.tag(key),
+                "key_enc": self._seal(key),
+                "state": value,
+                "updated_at": _today(),
+            }
+            await upsert(session, ConversationState, row, keys=("name", "key"))

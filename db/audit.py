@@ -1,17 +1,24 @@
-"""The audit log: who did what and when. Never pass personal data in `details`."""
+"""The audit log: who did what and on which day. Never pass personal data in `details`.
+
+Who acted and on what (a person's id, a report's number) are stored encrypted: a copy of the
+database shows that reports were viewed, not who viewed which. The day, not the moment: the
+order of entries is kept by their number.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.engine import Database
 from db.models import AuditEntry
-from db.types import utcnow
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +30,13 @@ class AuditRecord:
     details: dict[str, object]
 
 
+def _database(session: AsyncSession) -> Database:
+    db: Database | None = session.info.get("db")
+    if db is None:
+        raise RuntimeError("add_audit needs a session from Database.transaction()")
+    return db
+
+
 def add_audit(
     session: AsyncSession,
     action: str,
@@ -32,12 +46,13 @@ def add_audit(
     **details: object,
 ) -> None:
     """Record an action inside the caller's transaction, so it is kept exactly when it happens."""
+    db = _database(session)
     session.add(
         AuditEntry(
-            at=utcnow(),
-            actor_id=actor_id,
+            at=db.day(),
+            actor_enc=db.cipher.encrypt_optional(None if actor_id is None else str(actor_id)),
             action=action,
-            target_id=target_id,
+            target_enc=db.cipher.encrypt_optional(None if target_id is None else str(target_id)),
             details=json.dumps(details, sort_keys=True),
         )
     )
@@ -55,10 +70,21 @@ async def audit(
         add_audit(session, action, actor_id=actor_id, target_id=target_id, **details)
 
 
+def _int(db: Database, token: str | None) -> int | None:
+    value = db.cipher.decrypt_optional(token)
+    return None if value is None else int(value)
+
+
 async def audit_entries(db: Database, limit: int = 100) -> list[AuditRecord]:
     async with db.transaction() as session:
         rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
         return [
-            AuditRecord(r.at, r.actor_id, r.action, r.target_id, json.loads(r.details))
+            AuditRecord(
+                r.at,
+                _int(db, r.actor_enc),
+                r.action,
+                _int(db, r.target_enc),
+                json.loads(r.details),
+            )
             for r in rows
         ]

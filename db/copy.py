@@ -1,7 +1,7 @@
 """Copy every row of one database into another, empty one (`python -m bot db copy --to URL`).
 
 Made for moving a community from SQLite to PostgreSQL (and back, if ever needed). The rows are
-copied as stored: encrypted fields stay encrypted, so the same key (DATA_KEY or DATA_DIR/data.key)
+copied as stored: encrypted fields stay encrypted, so the same key (DATA_KEY or the key file)
 reads them on the other side, and the copy itself never needs the key.
 
 1. The source must be at the newest migration (the bot applies them at start-up).

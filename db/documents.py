@@ -16,6 +16,11 @@ async def get_document(db: Database, key: str) -> str | None:
 
 async def put_document(db: Database, key: str, value: str, *, actor_id: int) -> None:
     async with db.transaction() as session:
-        values = {"key": key, "value": value, "updated_by": actor_id, "updated_at": utcnow()}
+        values = {
+            "key": key,
+            "value": value,
+            "updated_by_enc": db.cipher.encrypt(str(actor_id)),
+            "updated_at": utcnow(),
+        }
         await upsert(session, Setting, values, keys=("key",))
         add_audit(session, "document.replaced", actor_id=actor_id, key=key)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.sql.util import find_tables
 
-from db.types import Cipher
+from db.types import Cipher, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +35,30 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers, foreign keys enforced, wait instead of failing when busy."""
+    """WAL for concurrent readers, foreign keys enforced, wait instead of failing when busy;
+    deleted content overwritten with zeros (secure_delete), so that an erased name or a removed
+    draft does not linger in free pages of the file."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _owner_only(path: Path) -> None:
+    """The database file (and its -wal and -shm, which SQLite creates with the file's mode)
+    readable by the bot's user only; the folder too."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o600)
+        except FileNotFoundError:
+            continue
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -117,10 +136,19 @@ def sqlite_path(url: str) -> Path | None:
 class Database:
     """Owns the engine and session factory. `connect()` creates them (and migrates) once."""
 
-    def __init__(self, url: str, *, migrate: bool = True, cipher: Cipher | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate: bool = True,
+        cipher: Cipher | None = None,
+        zone: tzinfo = UTC,
+    ) -> None:
         self.url = url
         self.migrate = migrate
         self._cipher = cipher
+        # The zone whose days report times are kept to (the bot's TIMEZONE).
+        self.zone = zone
         # Small per-database caches of the query modules (e.g. people seen today).
         self.memo: dict[str, Any] = {}
         self._engine: AsyncEngine | None = None
@@ -138,14 +166,14 @@ class Database:
                 return
             path = sqlite_path(self.url)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                _owner_only(path)
             engine = create_async_engine(self.url, **engine_options(self.url))
             if engine.dialect.name == "sqlite":
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             if self.migrate:
                 from db.migrate import upgrade_engine
 
-                await upgrade_engine(engine)
+                await upgrade_engine(engine, cipher=self._cipher, zone=self.zone)
             self._engine = engine
             self._sessions = async_sessionmaker(engine, expire_on_commit=False)
             log.info("Database ready (%s)", engine.dialect.name)
@@ -165,12 +193,35 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One short unit of work: a session inside a transaction, committed on success."""
+        """One short unit of work: a session inside a transaction, committed on success.
+        `session.info["db"]` is this Database (for helpers given only a session, such as
+        db.audit.add_audit, which need its cipher and its days)."""
         if self._sessions is None:
             await self.connect()
         assert self._sessions is not None
         async with self._sessions() as session, session.begin():
+            session.info["db"] = self
             yield session
+
+    def day(self, moment: datetime | None = None) -> datetime:
+        """The start of the day of `moment` (now) in the bot's zone, as a UTC datetime: what is
+        kept of a report's times, so that a copy of the data cannot match them against anything
+        finer."""
+        local = (moment or utcnow()).astimezone(self.zone)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start.astimezone(UTC)
+
+    async def checkpoint(self) -> None:
+        """SQLite: move the write-ahead log into the database file and truncate it, so that the
+        order of recent writes (which row changed right after a report) is not left in it.
+        Nothing to do on PostgreSQL. A busy database is left as it is (tried again next time)."""
+        if self._engine is None or self._engine.dialect.name != "sqlite":
+            return
+        try:
+            async with self._engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # never fail the work it follows
+            log.warning("Could not checkpoint the write-ahead log: %s", exc)
 
     async def dispose(self) -> None:
         async with self._lock:

@@ -7,13 +7,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import add_audit
 from db.engine import Database
-from db.models import Member, User
+from db.models import AuditEntry, Member, RoleGrant, User
 from db.outbox import Outgoing, enqueue
 from db.types import utcnow
+from db.users import ERASED_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,7 @@ async def create_member(
                 status="approved" if approved else "pending",
                 consent_at=now,
                 joined_at=now,
-                decided_by=None,
+                decided_by_enc=None,
                 decided_at=now if approved else None,
                 notify_events="region",
                 notify_announcements=True,
@@ -175,7 +177,7 @@ async def decide(
             return None
         if approve:
             row.status = "approved"
-            row.decided_by = actor_id
+            row.decided_by_enc = db.cipher.encrypt(str(actor_id))
             row.decided_at = utcnow()
         else:
             await session.delete(row)
@@ -191,15 +193,49 @@ async def decide(
 
 
 async def erase_member(db: Database, user_id: int, *, actor_id: int) -> bool:
-    """Delete her personal data and membership; only an audit line without it remains."""
+    """She leaves: everything about her that is not evidence in a report she filed is erased,
+    in one transaction. Her membership (name, district, phone, interests), the roles given to
+    her in chat, her name and username on her user record (kept erased from then on), and the
+    audit entries about her: those about her membership and roles are removed, those of what
+    she did in a role keep the action and the day but no longer say who; one entry "a member
+    left", with the day and no ids, remains. (Her persisted conversation data is the
+    persistence's: the handler clears it.) Returns False if she was not a member (the rest is
+    erased all the same)."""
+    cipher = db.cipher
     async with db.transaction() as session:
         row = await session.get(Member, user_id)
-        if row is None:
-            return False
-        region = row.region
-        await session.delete(row)
-        add_audit(session, "member.erased", actor_id=actor_id, target_id=user_id, region=region)
-        return True
+        await session.execute(delete(Member).where(Member.user_id == user_id))
+        await session.execute(
+            delete(RoleGrant).where(RoleGrant.user_tag.in_(cipher.tags(f"role:{user_id}")))
+        )
+        await session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(first_name=cipher.encrypt(ERASED_NAME), username=None)
+        )
+        await _forget_in_audit(db, session, user_id)
+        add_audit(session, "member.left", actor_id=None)
+    db.memo.get("recent_users", {}).pop(user_id, None)
+    await db.checkpoint()
+    return row is not None
+
+
+PERSON_TARGETS = ("member.", "role.")
+
+
+async def _forget_in_audit(db: Database, session: AsyncSession, user_id: int) -> None:
+    """Audit entries about her go; those of what she did to others keep no actor. Ids are
+    encrypted, so every entry is read (the log of a community is small enough for that)."""
+    person = str(user_id)
+    entries = (await session.execute(select(AuditEntry))).scalars().all()
+    for entry in entries:
+        actor = db.cipher.decrypt_optional(entry.actor_enc)
+        target = db.cipher.decrypt_optional(entry.target_enc)
+        # Targets of member.* and role.* entries are people; of report.* entries, reports.
+        if target == person and entry.action.startswith(PERSON_TARGETS):
+            await session.delete(entry)
+        elif actor == person:
+            entry.actor_enc = None
 
 
 async def list_members(

@@ -53,21 +53,28 @@ class User(Base):
 
 
 class PersistedUserData(Base):
-    """python-telegram-bot's per-user data (JSON)."""
+    """python-telegram-bot's per-user data (JSON, encrypted). Found by a keyed hash of the user
+    id, never the id itself (it is kept encrypted), so that a copy of the database cannot tell
+    whose conversation data a row is; without SQLite's rowid, so that the order in which rows
+    were made is not kept either."""
 
     __tablename__ = "ptb_user_data"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy reads it
 
-    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_enc: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PersistedChatData(Base):
-    """python-telegram-bot's per-chat data (JSON)."""
+    """python-telegram-bot's per-chat data (JSON, encrypted), by a keyed hash of the chat id."""
 
     __tablename__ = "ptb_chat_data"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy reads it
 
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_enc: Mapped[str] = mapped_column(Text)
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -111,11 +118,12 @@ class ResolutionVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     official: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    uploaded_by: Mapped[int] = mapped_column(BigInteger)
+    # Who uploaded, published, marked it official: encrypted (they are coordinators).
+    uploaded_by_enc: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    published_by: Mapped[int | None] = mapped_column(BigInteger)
+    published_by_enc: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    official_by: Mapped[int | None] = mapped_column(BigInteger)
+    official_by_enc: Mapped[str | None] = mapped_column(Text)
     official_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -151,48 +159,53 @@ class Member(Base):
     status: Mapped[str] = mapped_column(String(16))
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime())
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Who decided (a coordinator or lead): encrypted.
+    decided_by_enc: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notify_events: Mapped[str] = mapped_column(String(8), default="region", server_default="region")
     notify_announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class RoleGrant(Base):
-    """A role given from chat: coordinator, or lead of one region (one row per region)."""
+    """A role given from chat: coordinator, or lead of one region (one row per region). Who
+    holds it is a keyed hash (to find her grants) and her id encrypted: a copy of the database
+    does not tell who the coordinators and leads are."""
 
     __tablename__ = "role_grants"
     __table_args__ = (
         CheckConstraint("role IN ('coordinator', 'lead')", name="role"),
-        UniqueConstraint("user_id", "role", "region", name="uq_role_grants_user_role_region"),
+        UniqueConstraint("user_tag", "role", "region", name="uq_role_grants_user_role_region"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_tag: Mapped[str] = mapped_column(String(64), index=True)
+    user_enc: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
     region: Mapped[str | None] = mapped_column(String(16))
-    granted_by: Mapped[int] = mapped_column(BigInteger)
+    granted_by_enc: Mapped[str] = mapped_column(Text)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):
-    """Who did what, when. Details never hold personal data (no names, phones or texts)."""
+    """Who did what, on which day (the order of entries is their id). Details never hold
+    personal data (no names, phones or texts); who acted and on what are encrypted, so that a
+    copy of the database does not tell who viewed which report."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_enc: Mapped[str | None] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(48))
-    target_id: Mapped[int | None] = mapped_column(BigInteger)
+    target_enc: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class Report(Base):
     """An incident report. Everything that could identify or endanger anyone is encrypted:
-    the text, the place, the reporter's identity, and the link to the reporter (a keyed hash
-    lets her find her own reports without storing who she is)."""
+    the text, the place, the reporter's identity, and the link to the reporter (a keyed hash of
+    her id with a salt of the report's own, so that her reports do not share a value). Its times
+    are days (db.engine.Database.day)."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -214,15 +227,20 @@ class Report(Base):
     text_enc: Mapped[str] = mapped_column(Text)
     place_enc: Mapped[str | None] = mapped_column(Text)
     reporter_enc: Mapped[str] = mapped_column(Text)  # JSON: id, name, username, phone
-    reporter_tag: Mapped[str] = mapped_column(String(64), index=True)
+    reporter_tag: Mapped[str] = mapped_column(String(64))
+    reporter_salt: Mapped[str] = mapped_column(String(32))
     reporter_lang: Mapped[str] = mapped_column(String(2))
+    # A keyed hash of the draft it was filed from: the same draft is filed once.
+    filing_tag: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="new")
-    assigned_to: Mapped[int | None] = mapped_column(BigInteger)
+    assigned_enc: Mapped[str | None] = mapped_column(Text)  # the coordinator who took it
     raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReportAttachment(Base):
-    """A file sent with a report: encrypted on disk, with its SHA-256 taken at submission."""
+    """A file sent with a report: encrypted (and padded) on disk, with its SHA-256 and size
+    taken at submission kept encrypted (a hash in clear would let anyone holding the photo
+    confirm that it is here)."""
 
     __tablename__ = "report_attachments"
 
@@ -235,8 +253,7 @@ class ReportAttachment(Base):
     file_id_enc: Mapped[str] = mapped_column(Text)
     file_name_enc: Mapped[str | None] = mapped_column(Text)
     mime_type: Mapped[str | None] = mapped_column(String(128))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
+    integrity_enc: Mapped[str] = mapped_column(Text)  # JSON: sha256, size
     path: Mapped[str] = mapped_column(String(256))  # relative to DATA_DIR
 
 
@@ -254,7 +271,7 @@ class ReportMessage(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     author: Mapped[str] = mapped_column(String(16))
-    author_id: Mapped[int | None] = mapped_column(BigInteger)  # coordinators only; never reporters
+    author_enc: Mapped[str | None] = mapped_column(Text)  # coordinators only; never reporters
     text_enc: Mapped[str] = mapped_column(Text)
 
 
@@ -265,8 +282,18 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_by_enc: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReportCounter(Base):
+    """The last report number given in a year: references are numbered from here, without
+    counting reports or comparing their times."""
+
+    __tablename__ = "report_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class Delivery(Base):
@@ -323,5 +350,6 @@ class MutedSender(Base):
     __tablename__ = "muted_senders"
 
     tag: Mapped[str] = mapped_column(String(64), primary_key=True)
-    muted_by: Mapped[int] = mapped_column(BigInteger)
+    user_enc: Mapped[str] = mapped_column(Text)  # her id, encrypted (a key rotation needs it)
+    muted_by_enc: Mapped[str] = mapped_column(Text)  # who muted her (a coordinator), encrypted
     muted_on: Mapped[datetime] = mapped_column(UTCDateTime())  # the day only

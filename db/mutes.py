@@ -21,7 +21,12 @@ async def mute(db: Database, user_id: int, *, actor_id: int) -> None:
         await upsert(
             session,
             MutedSender,
-            {"tag": _tag(db, user_id), "muted_by": actor_id, "muted_on": today},
+            {
+                "tag": _tag(db, user_id),
+                "user_enc": db.cipher.encrypt(str(user_id)),
+                "muted_by_enc": db.cipher.encrypt(str(actor_id)),
+                "muted_on": today,
+            },
             keys=("tag",),
         )
         add_audit(session, "sender.muted", actor_id=actor_id)

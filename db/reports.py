@@ -1,11 +1,28 @@
 """Incident reports, their attachments and threads. Plain data in, plain data out; everything
-sensitive is encrypted with db.cipher before it is stored, and files are encrypted on disk."""
+sensitive is encrypted with db.cipher before it is stored, and files are encrypted on disk.
+
+What a copy of the data must not link (see README, "What a stolen database reveals"):
+
+- a report to its reporter: she is found through a keyed hash of her id salted per report
+  (`reporter_tag`, `reporter_salt`), so her reports share no value either;
+- times: a report's times, its thread's and its files' are days (`Database.day`), and files on
+  disk carry that day as their modification time;
+- files: encrypted and padded; their SHA-256 and size are kept encrypted;
+- the order of writes: after a report is stored, SQLite's write-ahead log is checkpointed.
+
+Filing is idempotent: the draft's id, as a keyed hash (`filing_tag`, unique), makes a second
+`create_report` of the same draft return the report already stored. A file written before a
+transaction that then fails is removed again, so no encrypted file is left that no row names.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
+import os
 import secrets
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,12 +30,16 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import add_audit
-from db.engine import Database
-from db.models import Report, ReportAttachment, ReportMessage
+from db.engine import Database, insert_for
+from db.models import Report, ReportAttachment, ReportCounter, ReportMessage
 from db.outbox import Outgoing, enqueue
-from db.types import utcnow
+from db.types import visible
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +120,8 @@ def reference(year: int, number: int) -> str:
     return f"R-{year}-{number:04d}"
 
 
-def _info(row: Report) -> ReportInfo:
+def _info(db: Database, row: Report) -> ReportInfo:
+    assigned = db.cipher.decrypt_optional(row.assigned_enc)
     return ReportInfo(
         id=row.id,
         ref=row.ref,
@@ -111,40 +133,95 @@ def _info(row: Report) -> ReportInfo:
         danger=row.danger,
         anonymous=row.anonymous,
         status=row.status,
-        assigned_to=row.assigned_to,
+        assigned_to=None if assigned is None else int(assigned),
         reporter_lang=row.reporter_lang,
     )
 
 
-def _write_encrypted(path: Path, data: bytes) -> None:
+def _reporter_tags(db: Database, salt: str, user_id: int) -> list[str]:
+    return db.cipher.tags(f"reporter:{salt}:{user_id}")
+
+
+def _write_encrypted(path: Path, data: bytes, day: datetime) -> None:
+    """An encrypted file, owner-only, written whole or not at all (a temporary file renamed),
+    dated to the day only. Blocking: call via asyncio.to_thread."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_bytes(data)
-    path.chmod(0o600)
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fp:
+            fp.write(data)
+            fp.flush()
+            os.fsync(fp.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    stamp = day.timestamp()
+    os.utime(path, (stamp, stamp))
+    os.utime(path.parent, (stamp, stamp))
+
+
+def _remove(files_dir: Path, rows: Iterable[ReportAttachment]) -> None:
+    """Files written for rows that were not stored: removed, so none is left without a row."""
+    for row in rows:
+        try:
+            (files_dir / row.path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.error("Could not remove an unstored attachment file: %s", exc.strerror)
+        with contextlib.suppress(OSError):
+            (files_dir / row.path).parent.rmdir()  # only if it is now empty
 
 
 async def _store_files(
     db: Database, files_dir: Path, report_key: str, files: Iterable[FileIn]
 ) -> list[ReportAttachment]:
-    """Hash each file as received (evidence of integrity), then keep it encrypted on disk."""
-    rows = []
-    now = utcnow()
-    for item in files:
-        relative = Path("attachments") / report_key / f"{secrets.token_hex(8)}.bin"
-        encrypted = db.cipher.encrypt_bytes(item.data)
-        await asyncio.to_thread(_write_encrypted, files_dir / relative, encrypted)
-        rows.append(
-            ReportAttachment(
-                added_at=now,
-                kind=item.kind,
-                file_id_enc=db.cipher.encrypt(item.file_id),
-                file_name_enc=db.cipher.encrypt_optional(item.file_name),
-                mime_type=(item.mime_type or "")[:128] or None,  # the column's limit
-                size=len(item.data),
-                sha256=hashlib.sha256(item.data).hexdigest(),
-                path=str(relative),
+    """Hash each file as received (evidence of integrity), then keep it encrypted on disk. If
+    one cannot be written (a full disk), those already written are removed and it raises."""
+    rows: list[ReportAttachment] = []
+    day = db.day()
+    try:
+        for item in files:
+            relative = Path("attachments") / report_key / f"{secrets.token_hex(8)}.bin"
+            encrypted = db.cipher.encrypt_bytes(item.data)
+            await asyncio.to_thread(_write_encrypted, files_dir / relative, encrypted, day)
+            integrity = {"sha256": hashlib.sha256(item.data).hexdigest(), "size": len(item.data)}
+            rows.append(
+                ReportAttachment(
+                    added_at=day,
+                    kind=item.kind,
+                    file_id_enc=db.cipher.encrypt(item.file_id),
+                    file_name_enc=db.cipher.encrypt_optional(item.file_name),
+                    mime_type=(item.mime_type or "")[:128] or None,  # the column's limit
+                    integrity_enc=db.cipher.encrypt(json.dumps(integrity)),
+                    path=str(relative),
+                )
             )
-        )
+    except BaseException:
+        await asyncio.to_thread(_remove, files_dir, rows)
+        raise
     return rows
+
+
+async def _filed(db: Database, filing_id: str) -> ReportInfo | None:
+    """The report already filed from this draft, if any."""
+    async with db.transaction() as session:
+        row = (
+            await session.scalars(
+                select(Report).where(Report.filing_tag.in_(db.cipher.tags(f"filing:{filing_id}")))
+            )
+        ).first()
+        return _info(db, row) if row is not None else None
+
+
+async def _next_number(session: AsyncSession, year: int) -> int:
+    """The next number of `year`, from its counter: one statement, so two writers never get the
+    same number, and no report is counted or compared by time."""
+    stmt = insert_for(session)(ReportCounter).values(year=year, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ReportCounter.year], set_={"last": ReportCounter.last + 1}
+    ).returning(ReportCounter.last)
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def create_report(
@@ -155,59 +232,76 @@ async def create_report(
     lang: str,
     files_dir: Path,
     announce: Callable[[int], Sequence[Outgoing]] | None = None,
+    filing_id: str | None = None,
 ) -> ReportInfo:
     """Store a report with its files; it gets the next reference of the year. `announce(id)`:
-    the messages that tell of it, written to the outbox in the same transaction."""
+    the messages that tell of it, written to the outbox in the same transaction. `filing_id`:
+    the draft's own id; a draft already filed is not filed again, its report is returned."""
     cipher = db.cipher
+    if filing_id is not None:
+        filed = await _filed(db, filing_id)
+        if filed is not None:
+            return filed
     attachments = await _store_files(db, files_dir, secrets.token_hex(8), draft.files)
-    now = utcnow()
-    async with db.transaction() as session:
-        year_start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
-        count = await session.scalar(
-            select(func.count(Report.id)).where(Report.created_at >= year_start)
-        )
-        row = Report(
-            ref=reference(now.year, (count or 0) + 1),
-            created_at=now,
-            updated_at=now,
-            category=draft.category,
-            region=draft.region,
-            occurred=draft.occurred,
-            danger=draft.danger,
-            anonymous=draft.anonymous,
-            text_enc=cipher.encrypt(draft.text),
-            place_enc=cipher.encrypt_optional(draft.place),
-            reporter_enc=cipher.encrypt(
-                json.dumps(
-                    {
-                        "user_id": reporter.user_id,
-                        "name": reporter.name,
-                        "username": reporter.username,
-                        "phone": reporter.phone,
-                    }
-                )
-            ),
-            reporter_tag=cipher.tag(str(reporter.user_id)),
-            reporter_lang=lang,
-            status="new",
-        )
-        session.add(row)
-        await session.flush()
-        for attachment in attachments:
-            attachment.report_id = row.id
-            session.add(attachment)
-        # The audit log names no reporter: she may have asked to stay anonymous.
-        add_audit(
-            session,
-            "report.created",
-            actor_id=None,
-            target_id=row.id,
-            ref=row.ref,
-            files=len(attachments),
-        )
-        if announce is not None:
-            await enqueue(session, cipher, announce(row.id))
-        return _info(row)
+    day = db.day()
+    salt = secrets.token_hex(16)
+    try:
+        async with db.transaction() as session:
+            number = await _next_number(session, day.astimezone(db.zone).year)
+            row = Report(
+                ref=reference(day.astimezone(db.zone).year, number),
+                created_at=day,
+                updated_at=day,
+                category=draft.category,
+                region=draft.region,
+                occurred=draft.occurred,
+                danger=draft.danger,
+                anonymous=draft.anonymous,
+                text_enc=cipher.encrypt(draft.text),
+                place_enc=cipher.encrypt_optional(draft.place),
+                reporter_enc=cipher.encrypt(
+                    json.dumps(
+                        {
+                            "user_id": reporter.user_id,
+                            "name": reporter.name,
+                            "username": reporter.username,
+                            "phone": reporter.phone,
+                        }
+                    )
+                ),
+                reporter_salt=salt,
+                reporter_tag=cipher.tag(f"reporter:{salt}:{reporter.user_id}"),
+                reporter_lang=lang,
+                filing_tag=None if filing_id is None else cipher.tag(f"filing:{filing_id}"),
+                status="new",
+            )
+            session.add(row)
+            await session.flush()
+            for attachment in attachments:
+                attachment.report_id = row.id
+                session.add(attachment)
+            # The audit log names no reporter: she may have asked to stay anonymous.
+            add_audit(
+                session,
+                "report.created",
+                actor_id=None,
+                target_id=row.id,
+                ref=row.ref,
+                files=len(attachments),
+            )
+            if announce is not None:
+                await enqueue(session, cipher, announce(row.id))
+            info = _info(db, row)
+    except BaseException as exc:
+        await asyncio.to_thread(_remove, files_dir, attachments)
+        if isinstance(exc, IntegrityError) and filing_id is not None:
+            # Filed meanwhile (a second press of Send on another connection): that one stands.
+            filed = await _filed(db, filing_id)
+            if filed is not None:
+                return filed
+        raise
+    await db.checkpoint()
+    return info
 
 
 async def add_files(
@@ -219,14 +313,18 @@ async def add_files(
     outbox: Sequence[Outgoing] = (),
 ) -> int:
     attachments = await _store_files(db, files_dir, f"r{report_id}", files)
-    async with db.transaction() as session:
-        await enqueue(session, db.cipher, outbox)
-        for attachment in attachments:
-            attachment.report_id = report_id
-            session.add(attachment)
-        await session.execute(
-            update(Report).where(Report.id == report_id).values(updated_at=utcnow())
-        )
+    try:
+        async with db.transaction() as session:
+            await enqueue(session, db.cipher, outbox)
+            for attachment in attachments:
+                attachment.report_id = report_id
+                session.add(attachment)
+            await session.execute(
+                update(Report).where(Report.id == report_id).values(updated_at=db.day())
+            )
+    except BaseException:
+        await asyncio.to_thread(_remove, files_dir, attachments)
+        raise
     return len(attachments)
 
 
@@ -252,27 +350,35 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
             )
         ).all()
         return replace(
-            _info(row),
+            _info(db, row),
             text=cipher.decrypt(row.text_enc),
             place=cipher.decrypt_optional(row.place_enc),
-            attachments=tuple(
-                AttachmentInfo(
-                    id=f.id,
-                    kind=f.kind,
-                    file_id=cipher.decrypt(f.file_id_enc),
-                    file_name=cipher.decrypt_optional(f.file_name_enc),
-                    mime_type=f.mime_type,
-                    size=f.size,
-                    sha256=f.sha256,
-                    path=f.path,
-                )
-                for f in files
-            ),
-            thread=tuple(
-                ThreadMessage(m.at, m.author, m.author_id, cipher.decrypt(m.text_enc))
-                for m in messages
-            ),
+            attachments=tuple(_attachment(db, f) for f in files),
+            thread=tuple(_message(db, m) for m in messages),
         )
+
+
+def _attachment(db: Database, row: ReportAttachment) -> AttachmentInfo:
+    integrity = json.loads(db.cipher.decrypt(row.integrity_enc))
+    name = db.cipher.decrypt_optional(row.file_name_enc)
+    return AttachmentInfo(
+        id=row.id,
+        kind=row.kind,
+        file_id=db.cipher.decrypt(row.file_id_enc),
+        # Shown to coordinators: without characters that could make it read as another name.
+        file_name=visible(name) or None if name is not None else None,
+        mime_type=row.mime_type,
+        size=int(integrity["size"]),
+        sha256=str(integrity["sha256"]),
+        path=row.path,
+    )
+
+
+def _message(db: Database, row: ReportMessage) -> ThreadMessage:
+    author = db.cipher.decrypt_optional(row.author_enc)
+    return ThreadMessage(
+        row.at, row.author, None if author is None else int(author), db.cipher.decrypt(row.text_enc)
+    )
 
 
 async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
@@ -281,7 +387,7 @@ async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
         row = await session.get(ReportMessage, message_id)
         if row is None:
             return None
-        return ThreadMessage(row.at, row.author, row.author_id, db.cipher.decrypt(row.text_enc))
+        return _message(db, row)
 
 
 async def reporter_of(db: Database, report_id: int) -> Reporter | None:
@@ -296,19 +402,28 @@ async def reporter_of(db: Database, report_id: int) -> Reporter | None:
 
 async def is_reporter(db: Database, report_id: int, user_id: int) -> bool:
     async with db.transaction() as session:
-        tag = await session.scalar(select(Report.reporter_tag).where(Report.id == report_id))
-    return tag is not None and tag == db.cipher.tag(str(user_id))
+        found = (
+            await session.execute(
+                select(Report.reporter_tag, Report.reporter_salt).where(Report.id == report_id)
+            )
+        ).first()
+    return found is not None and found[0] in _reporter_tags(db, found[1], user_id)
 
 
 async def reports_of(db: Database, user_id: int) -> list[ReportInfo]:
-    """Her own reports, newest first."""
+    """Her own reports, newest first. Each report's tag has its own salt, so every tag is
+    computed and compared (a keyed hash is cheap: about a microsecond a report)."""
     async with db.transaction() as session:
+        tags = (
+            await session.execute(select(Report.id, Report.reporter_tag, Report.reporter_salt))
+        ).all()
+        hers = [i for i, tag, salt in tags if tag in _reporter_tags(db, salt, user_id)]
+        if not hers:
+            return []
         rows = await session.scalars(
-            select(Report)
-            .where(Report.reporter_tag == db.cipher.tag(str(user_id)))
-            .order_by(Report.id.desc())
+            select(Report).where(Report.id.in_(hers)).order_by(Report.id.desc())
         )
-        return [_info(r) for r in rows]
+        return [_info(db, r) for r in rows]
 
 
 async def list_reports(
@@ -333,7 +448,7 @@ async def list_reports(
         rows = await session.scalars(
             select(Report).where(*conditions).order_by(Report.id.desc()).offset(offset).limit(limit)
         )
-        return [_info(r) for r in rows], int(total or 0)
+        return [_info(db, r) for r in rows], int(total or 0)
 
 
 async def set_status(
@@ -355,9 +470,9 @@ async def set_status(
             return None
         previous = row.status
         row.status = status
-        row.updated_at = utcnow()
-        if row.assigned_to is None:
-            row.assigned_to = actor_id
+        row.updated_at = db.day()
+        if row.assigned_enc is None:
+            row.assigned_enc = db.cipher.encrypt(str(actor_id))
         add_audit(
             session,
             "report.status",
@@ -375,8 +490,8 @@ async def assign(db: Database, report_id: int, *, actor_id: int) -> bool:
         row = await session.get(Report, report_id)
         if row is None:
             return False
-        row.assigned_to = actor_id
-        row.updated_at = utcnow()
+        row.assigned_enc = db.cipher.encrypt(str(actor_id))
+        row.updated_at = db.day()
         add_audit(session, "report.taken", actor_id=actor_id, target_id=report_id)
         return True
 
@@ -394,19 +509,22 @@ async def add_message(
     returns its id. `outbox`: the messages that tell of it (or a function of its id), written
     in the same transaction."""
     async with db.transaction() as session:
+        day = db.day()
         message = ReportMessage(
             report_id=report_id,
-            at=utcnow(),
+            at=day,
             author=author,
-            author_id=author_id if author != "reporter" else None,
+            author_enc=(
+                db.cipher.encrypt(str(author_id))
+                if author != "reporter" and author_id is not None
+                else None
+            ),
             text_enc=db.cipher.encrypt(text),
         )
         session.add(message)
         await session.flush()
         await enqueue(session, db.cipher, outbox(message.id) if callable(outbox) else outbox)
-        await session.execute(
-            update(Report).where(Report.id == report_id).values(updated_at=utcnow())
-        )
+        await session.execute(update(Report).where(Report.id == report_id).values(updated_at=day))
         if author != "reporter":
             action = "report.replied" if author == "coordinator" else "report.noted"
             add_audit(session, action, actor_id=author_id, target_id=report_id)
@@ -428,7 +546,7 @@ async def still_new(db: Database, cutoff: datetime) -> list[ReportInfo]:
                 (Report.raised_at.is_(None)) | (Report.raised_at <= cutoff),
             )
         )
-        return [_info(r) for r in rows]
+        return [_info(db, r) for r in rows]
 
 
 async def mark_raised(db: Database, report_ids: Iterable[int], now: datetime | None = None) -> None:
@@ -437,7 +555,7 @@ async def mark_raised(db: Database, report_ids: Iterable[int], now: datetime | N
         return
     async with db.transaction() as session:
         await session.execute(
-            update(Report).where(Report.id.in_(ids)).values(raised_at=now or utcnow())
+            update(Report).where(Report.id.in_(ids)).values(raised_at=db.day(now))
         )
 
 

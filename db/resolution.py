@@ -24,14 +24,15 @@ class VersionInfo:
     published_at: datetime | None
 
 
-def _info(row: ResolutionVersion) -> VersionInfo:
+def _info(db: Database, row: ResolutionVersion) -> VersionInfo:
     return VersionInfo(
         id=row.id,
         lang=row.lang,
         status=row.status,
         official=row.official,
         sha256=row.sha256,
-        uploaded_by=row.uploaded_by,
+        # Who uploaded it is a coordinator: kept encrypted.
+        uploaded_by=int(db.cipher.decrypt(row.uploaded_by_enc)),
         created_at=row.created_at,
         published_at=row.published_at,
     )
@@ -48,13 +49,13 @@ async def current_version(db: Database, lang: str) -> VersionInfo | None:
                 .limit(1)
             )
         ).first()
-        return _info(row) if row else None
+        return _info(db, row) if row else None
 
 
 async def get_version(db: Database, version_id: int) -> VersionInfo | None:
     async with db.transaction() as session:
         row = await session.get(ResolutionVersion, version_id)
-        return _info(row) if row else None
+        return _info(db, row) if row else None
 
 
 async def version_source(db: Database, version_id: int) -> str:
@@ -73,7 +74,7 @@ async def add_draft(db: Database, *, lang: str, source: str, sha256: str, user_i
             sha256=sha256,
             status="draft",
             official=False,
-            uploaded_by=user_id,
+            uploaded_by_enc=db.cipher.encrypt(str(user_id)),
             created_at=utcnow(),
         )
         session.add(row)
@@ -86,11 +87,15 @@ async def publish(db: Database, version_id: int, *, user_id: int, official: bool
     now = utcnow()
     values: dict[str, object] = {
         "status": "published",
-        "published_by": user_id,
+        "published_by_enc": db.cipher.encrypt(str(user_id)),
         "published_at": now,
     }
     if official:
-        values |= {"official": True, "official_by": user_id, "official_at": now}
+        values |= {
+            "official": True,
+            "official_by_enc": db.cipher.encrypt(str(user_id)),
+            "official_at": now,
+        }
     async with db.transaction() as session:
         result = await session.execute(
             update(ResolutionVersion)
@@ -116,7 +121,11 @@ async def mark_official(db: Database, version_id: int, *, user_id: int) -> bool:
         result = await session.execute(
             update(ResolutionVersion)
             .where(ResolutionVersion.id == version_id, ResolutionVersion.status == "published")
-            .values(official=True, official_by=user_id, official_at=utcnow())
+            .values(
+                official=True,
+                official_by_enc=db.cipher.encrypt(str(user_id)),
+                official_at=utcnow(),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

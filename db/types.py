@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -42,12 +43,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def visible(text: str) -> str:
+    """`text` without invisible and direction-control characters (Unicode category Cf:
+    zero-width joiners and spaces, right-to-left overrides), which can make a name or a file
+    name read as something it is not."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 class Cipher(Protocol):
     """What the queries need to keep data encrypted at rest. bot/services/crypto.py provides
-    it (Fernet); db/ knows only this shape, and so depends on nothing above it."""
+    it (AES-GCM, padded); db/ knows only this shape, and so depends on nothing above it."""
+
+    @property
+    def rotating(self) -> bool:
+        """True while values written with a previous key may remain (db/rekey.py)."""
+        ...
 
     def tag(self, value: str) -> str:
         """A keyed hash: equal values give equal tags; without the key it tells nothing."""
+        ...
+
+    def tags(self, value: str) -> list[str]:
+        """The tag of `value` under every accepted key, the current one first."""
+        ...
+
+    def is_current(self, token: bytes | str) -> bool:
+        """Was `token` written with the current key, in the current format?"""
         ...
 
     def encrypt(self, text: str) -> str: ...

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from db.engine import Database, insert_for
 from db.models import User
-from db.types import utcnow
+from db.types import utcnow, visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +24,15 @@ class UserInfo:
     blocked: bool
 
 
+# What her name is replaced with when she leaves (an empty name, from Telegram, is a name too).
+ERASED_NAME = "\x00erased"
+
+
 def _info(db: Database, user: User) -> UserInfo:
+    name = db.cipher.decrypt(user.first_name)
     return UserInfo(
         id=user.id,
-        first_name=db.cipher.decrypt(user.first_name),
+        first_name="" if name == ERASED_NAME else name,
         username=db.cipher.decrypt_optional(user.username),
         language=user.language,
         telegram_language=user.telegram_language,
@@ -48,8 +53,11 @@ async def record_user(
 ) -> tuple[UserInfo, bool]:
     """Create or refresh a person; returns her record and whether she is new.
 
-    Writing to the bot also means she has not blocked it (any more).
+    Writing to the bot also means she has not blocked it (any more). Invisible and
+    direction-control characters are removed from her name and username (db.types.visible).
     """
+    first_name = visible(first_name).strip()
+    username = visible(username).strip() or None if username else None
     # Days, not moments: an exact "last seen" next to an exact report time would tell who sent
     # it. It also spares a write for every message: once a day per person is enough.
     day = (now or utcnow()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -59,7 +67,11 @@ async def record_user(
     if cached is not None and cached[0] == identity and not cached[1].blocked:
         return cached[1], False
     async with db.transaction() as session:
-        existed = await session.get(User, user_id) is not None
+        existing = await session.get(User, user_id)
+        existed = existing is not None
+        if existing is not None and _erased(db, existing):
+            # She left (/leave erased her name): her name is not recorded again.
+            first_name, username = ERASED_NAME, None
         stmt = insert_for(session)(User).values(
             id=user_id,
             # Even that she wrote to this bot can endanger someone: names are encrypted too.
@@ -91,6 +103,14 @@ async def record_user(
     return info, not existed
 
 
+def _erased(db: Database, user: User) -> bool:
+    """Her name was erased when she left."""
+    try:
+        return db.cipher.decrypt(user.first_name) == ERASED_NAME
+    except Exception:  # not ours to judge here: the row is rewritten all the same
+        return False
+
+
 async def get_user(db: Database, user_id: int) -> UserInfo | None:
     async with db.transaction() as session:
         user = await session.get(User, user_id)
@@ -113,5 +133,5 @@ async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:
         await session.execute(
             update(User)
             .where(User.id == user_id)
-            .values(blocked=blocked, blocked_at=utcnow() if blocked else None)
+            .values(blocked=blocked, blocked_at=db.day() if blocked else None)
         )

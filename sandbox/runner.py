@@ -95,6 +95,8 @@ def sandbox_settings(sandbox: Sandbox, data_dir: Path, **overrides: Any) -> Sett
         "TELEGRAM_API_URL": sandbox.url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'bot.db'}",
         "DATA_DIR": str(data_dir),
+        # The key beside the data folder, not in it (and never in the user's own config).
+        "KEY_FILE": str(data_dir.parent / "keys" / "data.key"),
         "_env_file": None,
     }
     values.update(overrides)

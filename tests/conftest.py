@@ -36,6 +36,8 @@ SETTING_NAMES = (
     "DATA_DIR",
     "LOG_LEVEL",
     "DATA_KEY",
+    "DATA_KEY_PREVIOUS",
+    "KEY_FILE",
     "JOIN_APPROVAL",
     "LEADS_SEE_REPORTS",
     "WEBHOOK_URL",
@@ -80,10 +82,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests decide every setting themselves, whatever the developer's shell exports."""
+def no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests decide every setting themselves, whatever the developer's shell exports; and a
+    key file made where no KEY_FILE is set lands in the test's own folder, never in the
+    developer's ~/.config."""
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
 @pytest.fixture(scope="session")

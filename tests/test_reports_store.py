@@ -6,12 +6,15 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from bot.services.reports import due_for_raising, move_report
 from db.engine import Database
 from db.reports import (
     FileIn,
     ReportDraft,
     Reporter,
+    add_files,
     add_message,
     create_report,
     get_report,
@@ -98,8 +101,70 @@ async def test_new_reports_are_raised_again_after_48_hours(db: Database, tmp_pat
     )
     now = utcnow()
     assert await due_for_raising(db, now) == []
-    later = now + timedelta(hours=49)
+    # Only its day is kept: it may have come at the last second of that day, so it is raised
+    # 48 hours after the day's end, never sooner than 48 hours after it came.
+    day_end = report.created_at + timedelta(days=1)
+    assert report.created_at <= now < day_end
+    assert await due_for_raising(db, day_end + timedelta(hours=48, seconds=-1)) == []
+    later = day_end + timedelta(hours=48)
+    assert later - now >= timedelta(hours=48)
     assert [r.id for r in await due_for_raising(db, later)] == [report.id]
     await mark_raised(db, [report.id], later)
+    # Again 48 hours after the end of the day it was raised on.
+    raised_end = db.day(later) + timedelta(days=1)
     assert await due_for_raising(db, later + timedelta(hours=1)) == []
-    assert [r.id for r in await due_for_raising(db, later + timedelta(hours=49))] == [report.id]
+    assert await due_for_raising(db, raised_end + timedelta(hours=48, seconds=-1)) == []
+    again = raised_end + timedelta(hours=48)
+    assert [r.id for r in await due_for_raising(db, again)] == [report.id]
+
+
+async def test_shown_file_names_lose_invisible_characters(db: Database, tmp_path: Path) -> None:
+    report = await create_report(
+        db, draft(files=()), Reporter(1, "A"), lang="ru", files_dir=tmp_path
+    )
+    # Stored before names were cleaned on the way in: "invoice\u202egpj.exe" reads as
+    # "invoiceexe.jpg".
+    await add_files(
+        db,
+        report.id,
+        [FileIn("document", "f", b"x", file_name="invoice\u202egpj.exe")],
+        files_dir=tmp_path,
+    )
+    full = await get_report(db, report.id)
+    assert full is not None and full.attachments[0].file_name == "invoicegpj.exe"
+
+
+async def test_her_reports_share_no_tag_and_no_hash_is_in_clear(
+    db: Database, db_url: str, tmp_path: Path
+) -> None:
+    first = await create_report(db, draft(), Reporter(7, ""), lang="ky", files_dir=tmp_path)
+    second = await create_report(db, draft(), Reporter(7, ""), lang="ky", files_dir=tmp_path)
+    assert [r.id for r in await reports_of(db, 7)] == [second.id, first.id]
+    async with db.transaction() as session:
+        tags = (await session.execute(text("SELECT reporter_tag FROM reports"))).scalars().all()
+        times = (await session.execute(text("SELECT created_at FROM reports"))).scalars().all()
+    assert len(set(tags)) == 2
+    # Days only: the moment is not kept.
+    assert all("00:00:00" in str(t) for t in times)
+    (attachment,) = (await get_report(db, first.id)).attachments  # type: ignore[union-attr]
+    await db.dispose()
+    raw = database_bytes(db_url)
+    assert attachment.sha256.encode() not in raw
+    assert hashlib.sha256(b"%PDF-1.4 evidence").digest() not in raw
+
+
+async def test_a_draft_is_filed_once(db: Database, tmp_path: Path) -> None:
+    """Send pressed twice, or again after a crash between storing and clearing the draft."""
+    first = await create_report(
+        db, draft(), Reporter(7, ""), lang="ky", files_dir=tmp_path, filing_id="d1"
+    )
+    again = await create_report(
+        db, draft(), Reporter(7, ""), lang="ky", files_dir=tmp_path, filing_id="d1"
+    )
+    other = await create_report(
+        db, draft(), Reporter(7, ""), lang="ky", files_dir=tmp_path, filing_id="d2"
+    )
+    assert again == first and other.id != first.id
+    assert len(await reports_of(db, 7)) == 2
+    # The second press stored no second copy of the files either.
+    assert len(list((tmp_path / "attachments").rglob("*.bin"))) == 2

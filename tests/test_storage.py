@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
-from bot.persistence import DatabasePersistence
+from bot.persistence import DatabasePersistence, chat_tag, user_tag
 from db.engine import Database
 from db.migrate import alembic_config
 from db.models import AuditEntry
+from db.types import utcnow
 from db.users import get_user, record_user, set_blocked, set_language
 from tests.conftest import database_bytes
 
@@ -27,6 +30,8 @@ async def test_migrations_create_schema_and_sqlite_is_configured(db: Database) -
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        # Deleted content is overwritten, not left in free pages of the file.
+        assert (await conn.execute(text("PRAGMA secure_delete"))).scalar() == 1
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
         assert version == head
@@ -120,7 +125,7 @@ async def test_datetimes_are_stored_in_utc(db: Database) -> None:
         __import__("zoneinfo").ZoneInfo("Asia/Bishkek")
     )
     async with db.transaction() as session:
-        session.add(AuditEntry(at=bishkek, actor_id=None, action="test", details="{}"))
+        session.add(AuditEntry(at=bishkek, actor_enc=None, action="test", details="{}"))
     async with db.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT at FROM audit_log"))).scalar()
     assert str(raw).startswith("2026-05-01 18:00:00")
@@ -164,3 +169,100 @@ async def test_persisted_data_is_encrypted_at_rest(db: Database, db_url: str) ->
         5: {"draft": {"name": "Ainura", "phone": "+996555123456"}}
     }
     assert await reloaded.get_conversations("report") == {(424242, 424242): 31}
+
+
+async def test_persisted_rows_are_found_by_keyed_hash_not_by_id(db: Database, db_url: str) -> None:
+    persistence = DatabasePersistence(db)
+    await persistence.update_user_data(987_654_321, {"report_wipe": {"3": [1, 2]}})
+    await persistence.update_chat_data(987_654_321, {"n": 1})
+    await db.dispose()
+    raw = database_bytes(db_url)
+    assert b"987654321" not in raw
+    assert (987_654_321).to_bytes(8, "big").lstrip(b"\0") not in raw  # nor as an integer
+    async with db.transaction() as session:
+        tags = (await session.execute(text("SELECT tag FROM ptb_user_data"))).scalars().all()
+    assert tags == [user_tag(db, 987_654_321)] and tags[0] != chat_tag(db, 987_654_321)
+
+
+async def test_a_round_of_changes_is_one_transaction(db: Database) -> None:
+    """python-telegram-bot hands every changed key over at once: one transaction stores them."""
+    persistence = DatabasePersistence(db)
+    commits: list[int] = []
+    event.listen(db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    await asyncio.gather(
+        persistence.update_user_data(1, {"a": 1}),
+        persistence.update_user_data(2, {"b": 2}),
+        persistence.update_chat_data(1, {"c": 3}),
+        persistence.update_bot_data({"d": 4}),
+        persistence.update_conversation("report", (1, 1), "story"),
+    )
+    assert len(commits) == 1
+    # Unchanged data costs nothing.
+    await asyncio.gather(persistence.update_user_data(1, {"a": 1}), persistence.flush())
+    assert len(commits) == 1
+    fresh = DatabasePersistence(db)
+    assert await fresh.get_user_data() == {1: {"a": 1}, 2: {"b": 2}}
+    assert await fresh.get_conversations("report") == {(1, 1): "story"}
+
+
+async def test_empty_data_is_not_stored(db: Database) -> None:
+    persistence = DatabasePersistence(db)
+    await persistence.update_user_data(1, {"a": 1})
+    await persistence.update_bot_data({"v": 1})
+    await persistence.update_user_data(1, {})
+    await persistence.update_bot_data({})
+    await persistence.update_user_data(2, {})  # never stored: no row, no write
+    async with db.transaction() as session:
+        for table in ("ptb_user_data", "ptb_bot_data"):
+            assert await session.scalar(text(f"SELECT count(*) FROM {table}")) == 0  # noqa: S608
+
+
+async def test_a_round_that_cannot_be_stored_is_stored_with_the_next(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    persistence = DatabasePersistence(db)
+    real = persistence._write
+    failing = [True]
+
+    async def write(*args: Any) -> None:
+        if failing.pop() if failing else False:
+            raise OSError(28, "No space left on device")
+        await real(*args)
+
+    monkeypatch.setattr(persistence, "_write", write)
+    results = await asyncio.gather(
+        persistence.update_user_data(1, {"a": 1}),
+        persistence.update_user_data(2, {"b": 2}),
+        return_exceptions=True,
+    )
+    # One error for the round (python-telegram-bot logs each one it is given), not two.
+    assert [type(r) for r in results if r is not None] == [OSError]
+    assert await DatabasePersistence(db).get_user_data() == {}
+    await persistence.update_bot_data({})  # the next round (every second) takes them along
+    assert await DatabasePersistence(db).get_user_data() == {1: {"a": 1}, 2: {"b": 2}}
+
+
+async def test_invisible_and_direction_characters_are_removed_from_names(db: Database) -> None:
+    # A right-to-left override and zero-width characters could make a name read as another.
+    info, _ = await record_user(
+        db,
+        user_id=9,
+        first_name="Ai\u202enura\u200b",
+        username="\u2066ai\u200dnura\u2069",
+        telegram_language="ky",
+    )
+    assert (info.first_name, info.username) == ("Ainura", "ainura")
+    info, _ = await record_user(
+        db, user_id=10, first_name="\u200b\u200e", username="\u200b", telegram_language=None
+    )
+    assert (info.first_name, info.username) == ("", None)
+    # An empty name is not an erased one: her next name is recorded.
+    info, _ = await record_user(
+        db,
+        user_id=10,
+        first_name="Aida",
+        username=None,
+        telegram_language=None,
+        now=utcnow() + timedelta(days=1),
+    )
+    assert info.first_name == "Aida"

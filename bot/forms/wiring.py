@@ -39,6 +39,12 @@ def conversation(
 
     def bind(method: Callable[[Turn, Any], Awaitable[object]], arg: Any) -> Callback:
         async def callback(update: Update, context: BotContext) -> object:
+            if not form.has_draft(context):
+                # Her draft is gone while the conversation still waits (she left, and /leave
+                # erased her conversation data): the form begins again, or says it is closed.
+                if method is resume_here:
+                    return await form.start(update, context)
+                return await draft_gone(form.turn(update, context))
             return await method(form.turn(update, context), arg)
 
         callback.__doc__ = method.__doc__
@@ -116,4 +122,14 @@ async def closed_press(turn: Turn, form: Form) -> object:
         t.gettext("This form is already closed. Use the menu to start again."),
         alert=True,
     )
+    return ConversationHandler.END
+
+
+async def draft_gone(turn: Turn) -> object:
+    """An answer or a button of a form whose draft is gone: it is closed."""
+    text = turn.t.gettext("This form is already closed. Use the menu to start again.")
+    if turn.query is not None:
+        await ack(turn.query, text, alert=True)
+    else:
+        await turn.say(text)
     return ConversationHandler.END

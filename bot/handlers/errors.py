@@ -10,6 +10,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import resolve_language
+from bot.services.datadir import storage_failure
 from db.users import get_user
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,13 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, NetworkError) and not isinstance(update, Update):
         log.warning("Network problem talking to Telegram: %s", error)
         return
-    log.error("Error while handling %s", describe(update), exc_info=error)
+    full = storage_failure(error)
+    if full is not None:
+        # A full disk or a read-only folder: one line, no traceback (it is not a bug); she is
+        # told that it was not saved.
+        log.error("Not saved (storage: %s) while handling %s", full, describe(update))
+    else:
+        log.error("Error while handling %s", describe(update), exc_info=error)
     if not isinstance(update, Update):
         return
     chat = update.effective_chat
@@ -59,6 +66,10 @@ async def on_error(update: object, context: BotContext) -> None:
         "Sorry, something went wrong on our side. Please try again in a moment, "
         "or send /start to open the menu."
     )
+    if full is not None:
+        text = t.gettext(
+            "⚠️ Not saved: the bot cannot store anything just now. Please try again later."
+        )
     try:
         await context.bot.send_message(chat.id, text)
     except TelegramError as exc:

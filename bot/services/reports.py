@@ -59,6 +59,10 @@ MAX_ATTACHMENTS = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
 # A report still new this long after it arrived is raised again to every coordinator.
 RAISE_AFTER = timedelta(hours=48)
+# Report times are kept to the day (its start, see db.engine.Database.day): a report of day D
+# arrived at the latest at the end of D, so it is raised once 48 hours have passed since then,
+# never earlier than 48 hours after it arrived (and at most a day later).
+DAY = timedelta(days=1)
 
 
 def can_move(current: str, target: str) -> bool:
@@ -94,5 +98,6 @@ async def stored_bytes(db: Database, user_id: int) -> int:
 
 
 async def due_for_raising(db: Database, now: datetime | None = None) -> list[ReportInfo]:
-    """Reports still new after 48 hours, not raised again within the last 48 hours."""
-    return await still_new(db, (now or utcnow()) - RAISE_AFTER)
+    """Reports still new after 48 hours, not raised again within the last 48 hours (both
+    counted from the end of the day they are dated, see DAY)."""
+    return await still_new(db, (now or utcnow()) - RAISE_AFTER - DAY)

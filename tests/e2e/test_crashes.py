@@ -67,7 +67,7 @@ async def sent_rows(tmp_path: Path, count: int) -> None:
     """Wait until the process's outbox has recorded `count` deliveries (in batches)."""
     database = Database(
         f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}",
-        cipher=load_cipher(None, tmp_path / "data"),
+        cipher=load_cipher(None, tmp_path / "data", key_file=tmp_path / "keys" / "data.key"),
         migrate=False,
     )
     try:
@@ -135,7 +135,7 @@ async def test_an_alert_on_its_way_when_the_bot_dies_reaches_everyone_once(
         # The second is made a coordinator in the process's own database.
         database = Database(
             f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}",
-            cipher=load_cipher(None, tmp_path / "data"),
+            cipher=load_cipher(None, tmp_path / "data", key_file=tmp_path / "keys" / "data.key"),
             migrate=False,
         )
         try:

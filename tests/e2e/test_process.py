@@ -58,13 +58,19 @@ async def test_process_runs_stops_cleanly_on_sigterm_and_never_logs_the_token(
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
     lines = log.strip().splitlines()
     warnings = [line for line in lines if " INFO " not in line and " DEBUG " not in line]
-    # The only warnings: the key file was created, and must be backed up.
-    assert len(warnings) == 2 and all("DATA_KEY is not set" in w for w in warnings), log
+    # The only warning, once: a key file was created outside the data folder, to be backed up.
+    assert len(warnings) == 1 and "Created a new data key" in warnings[0], log
     assert "Stopped" in lines[-1]
-    key_file = tmp_path / "data" / "data.key"
+    key_file = tmp_path / "keys" / "data.key"
     assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "data" / "data.key").exists()
+    # The data folder and the database's files are the bot's user's alone.
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    for name in ("bot.db", "bot.db-wal", "bot.db-shm", "bot.lock"):
+        path = tmp_path / "data" / name
+        assert not path.exists() or path.stat().st_mode & 0o777 == 0o600, name
 
-    database = Database(db_url, cipher=load_cipher(None, tmp_path / "data"))
+    database = Database(db_url, cipher=load_cipher(None, tmp_path / "data", key_file=key_file))
     try:
         person = await get_user(database, alia.id)
     finally:
@@ -93,6 +99,7 @@ def bot_env(tmp_path: Path, api_url: str) -> dict[str, str]:
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
         DATA_DIR=str(tmp_path / "data"),
+        KEY_FILE=str(tmp_path / "keys" / "data.key"),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -162,7 +169,7 @@ async def test_a_report_half_way_survives_the_process_being_killed(
 
         database = Database(
             f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}",
-            cipher=load_cipher(None, tmp_path / "data"),
+            cipher=load_cipher(None, tmp_path / "data", key_file=tmp_path / "keys" / "data.key"),
             migrate=False,
         )
         try:

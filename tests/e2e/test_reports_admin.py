@@ -9,6 +9,7 @@ import hashlib
 import io
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.handlers.reports_desk import raise_stale_reports
 from bot.handlers.reports_desk.replies import REPLY_MAX
@@ -292,7 +293,8 @@ async def test_anonymous_report_shows_nobody_in_card_files_and_export(
     assert record["anonymous"] == "yes" and record["attachments"] == "2"
     assert record["reporter_name"] == record["reporter_username"] == record["reporter_phone"] == ""
     assert hashlib.sha256(photo).hexdigest() in record["sha256"]
-    assert record["created_at"].endswith("+06:00")  # Asia/Bishkek
+    # The day only (in Asia/Bishkek): no more is kept of a report's times.
+    assert record["created_at"] == utcnow().astimezone(ZoneInfo("Asia/Bishkek")).date().isoformat()
 
     await bot.settle()
     seen = [raw.decode("utf-8-sig")]
@@ -583,9 +585,12 @@ async def test_reports_still_new_after_48_hours_are_raised_once(
     stale = await file_report(bot)
     handled = await file_report(bot, region="talas")
     await store_status(bot.application.db, handled.id, "in_review", actor_id=COORDINATOR_ID)
-    later = utcnow() + timedelta(hours=49)
+    # Only the day it came is kept: raised 48 hours after that day's end (never sooner than
+    # 48 hours after it came, at most a day later).
+    later = stale.created_at + timedelta(days=1, hours=48)
 
     assert await raise_stale_reports(bot.application, now=utcnow()) == 0
+    assert await raise_stale_reports(bot.application, now=later - timedelta(seconds=1)) == 0
     assert await raise_stale_reports(bot.application, now=later) == 1
     reminder = await coordinator.next_bot_message()
     assert reminder.text == "⏰ " + en(
@@ -600,8 +605,10 @@ async def test_reports_still_new_after_48_hours_are_raised_once(
     assert await raise_stale_reports(bot.application, now=later + timedelta(minutes=30)) == 0
     await bot.restart()
     assert await raise_stale_reports(bot.application, now=later + timedelta(hours=1)) == 0
-    # Still new two days after the reminder: raised again.
-    assert await raise_stale_reports(bot.application, now=later + timedelta(hours=49)) == 1
+    # Still new two days after the (day of the) reminder: raised again.
+    again = bot.application.db.day(later) + timedelta(days=1, hours=48)
+    assert await raise_stale_reports(bot.application, now=again - timedelta(seconds=1)) == 0
+    assert await raise_stale_reports(bot.application, now=again) == 1
     await coordinator.next_bot_message()
 
     await coordinator.press("📂 " + en("Open {ref}", ref=stale.ref))

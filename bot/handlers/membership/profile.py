@@ -18,7 +18,7 @@ from bot.menu import main_menu_keyboard, main_menu_text, refresh_commands
 from bot.replies import edit_or_send
 from bot.services.community import NOTIFY_EVENTS
 from db.members import MemberInfo, erase_member, get_member, update_member
-from db.roles import grants_of, set_grants
+from db.roles import grants_of
 
 EDIT = Callback("prof:edit", choice(step.name for step in PROFILE_STEPS))
 EVENTS = Callback("prof:events")
@@ -235,16 +235,13 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     if answer == "no":
         await edit_or_send(update, context, main_menu_text(t), main_menu_keyboard(t))
         return
-    erased = await erase_member(context.db, user_id, actor_id=user_id)
     coordinator, regions = await grants_of(context.db, user_id)
+    # Her membership, roles, name and the audit entries about her (db/members.py).
+    erased = await erase_member(context.db, user_id, actor_id=user_id)
     if coordinator or regions:
-        await set_grants(
-            context.db, user_id, coordinator=False, lead_regions=frozenset(), actor_id=user_id
-        )
         await refresh_commands(context.application, user_id)  # back to the public menu
-    for form_name in ("join", PROFILE.name):
-        if context.user_data is not None:
-            context.user_data.pop(form_name, None)
+    if context.user_data is not None:
+        context.user_data.clear()  # her persisted conversation data: drafts, lists, all of it
     text = (
         t.gettext("Your data has been erased. You can join again at any time with /join.")
         if erased

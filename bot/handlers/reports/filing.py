@@ -164,6 +164,8 @@ async def send_report(turn: Turn) -> bool:
         lang=t.lang,
         files_dir=context.settings.data_dir,
         announce=lambda report_id: told_of(viewers, report_id, danger=bool(draft.get("danger"))),
+        # Filed once per draft: a second Send (or Send again after a crash) gets the same report.
+        filing_id=draft.get("_id"),
     )
     context.app.wake_sender()
     limits.note("report", turn.user_id)

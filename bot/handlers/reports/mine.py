@@ -97,7 +97,7 @@ def my_report_text(t: Translator, report: ReportInfo) -> str:
         f"<b>{report.ref}</b> · {status_name(t, report.status)}",
         t.gettext("About: {value}").format(value=category_name(t, report.category)),
         t.gettext("Region: {value}").format(value=region_name(t, report.region)),
-        t.gettext("Sent: {value}").format(value=t.format_datetime(report.created_at, "short")),
+        t.gettext("Sent: {value}").format(value=t.short_date(report.created_at)),
         "",
         html.escape(report.text[:1500] + ("…" if len(report.text) > 1500 else "")),
     ]
@@ -108,7 +108,7 @@ def my_report_text(t: Translator, report: ReportInfo) -> str:
     for item in reversed([m for m in report.thread if m.author != "note"]):  # notes stay internal
         who = t.gettext("You") if item.author == "reporter" else t.gettext("Coordinators")
         body = item.text if len(item.text) <= 600 else item.text[:600] + "…"
-        block = f"\n\n<b>{who}</b> · {t.format_datetime(item.at, 'short')}\n{html.escape(body)}"
+        block = f"\n\n<b>{who}</b> · {t.short_date(item.at)}\n{html.escape(body)}"
         if utf16_len(block) > budget:
             break
         thread.insert(0, block)

@@ -66,8 +66,9 @@ async def card_parts(
         t.gettext("Region: {value}").format(value=region_name(t, report.region)),
         t.gettext("Place: {value}").format(value=report.place or "—"),
         t.gettext("When it happened: {value}").format(value=occurred_name(t, report.occurred)),
-        t.gettext("Received: {value}").format(value=t.format_datetime(report.created_at)),
-        t.gettext("Updated: {value}").format(value=t.format_datetime(report.updated_at)),
+        # Only the day is kept of a report's times (README: what a stolen database reveals).
+        t.gettext("Received: {value}").format(value=t.date(report.created_at)),
+        t.gettext("Updated: {value}").format(value=t.date(report.updated_at)),
     ]
     if report.assigned_to is not None:
         taken_by = await _person_name(context, report.assigned_to, viewer_id)
@@ -85,7 +86,7 @@ async def card_parts(
 
     thread = []
     for message in report.thread:
-        when = t.format_datetime(message.at, "short")
+        when = t.short_date(message.at)
         if message.author == "reporter":
             heading = t.gettext("Added by the reporter, {date}").format(date=when)
         else:

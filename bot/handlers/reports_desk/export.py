@@ -63,7 +63,7 @@ async def export_rows(context: BotContext, f: Filters) -> list[list[str | None]]
             rows.append(
                 [
                     report.ref,
-                    report.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                    report.created_at.astimezone(tz).date().isoformat(),  # the day is kept
                     report.category,
                     report.region,
                     report.occurred,

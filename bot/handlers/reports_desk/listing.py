@@ -26,11 +26,11 @@ PAGE_SIZE = 8
 
 
 def _short_date(t: Translator, value: datetime) -> str:
-    return t.format_datetime(value, "d MMM HH:mm")
+    return t.short_date(value)  # only the day is kept of a report's times
 
 
 def row_label(t: Translator, report: ReportInfo) -> str:
-    """R-2026-0042 · Osh Region · Torture or ill-treatment · new · 23 Nov 14:05 (plain text)."""
+    """R-2026-0042 · Osh Region · Torture or ill-treatment · new · 23 Nov (plain text)."""
     parts = [
         report.ref,
         region_name(t, report.region),
