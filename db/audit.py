@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,3 +63,17 @@ async def audit_entries(db: Database, limit: int = 100) -> list[AuditRecord]:
             AuditRecord(r.at, r.actor_id, r.action, r.target_id, json.loads(r.details))
             for r in rows
         ]
+
+
+async def last_entry(db: Database, target_id: int, actions: Sequence[str]) -> AuditRecord | None:
+    """The newest of these actions on `target_id` (e.g. who decided a membership request)."""
+    async with db.transaction() as session:
+        row = await session.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.target_id == target_id, AuditEntry.action.in_(list(actions)))
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        )
+        if row is None:
+            return None
+        return AuditRecord(row.at, row.actor_id, row.action, row.target_id, json.loads(row.details))

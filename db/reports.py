@@ -18,7 +18,7 @@ from db.audit import add_audit
 from db.engine import Database
 from db.models import Report, ReportAttachment, ReportMessage
 from db.outbox import Outgoing, enqueue
-from db.types import utcnow
+from db.types import Cipher, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class FileIn:
     data: bytes
     file_name: str | None = None
     mime_type: str | None = None
+    caption: str | None = None  # what she wrote with the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class AttachmentInfo:
     size: int
     sha256: str
     path: str
+    caption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,9 @@ class ThreadMessage:
     author: str  # reporter, coordinator or note
     author_id: int | None
     text: str
+    file_kind: str | None = None  # a photo or document sent with a coordinator's reply
+    file_id: str | None = None
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,7 @@ async def _store_files(
                 size=len(item.data),
                 sha256=hashlib.sha256(item.data).hexdigest(),
                 path=str(relative),
+                caption_enc=db.cipher.encrypt_optional(item.caption),
             )
         )
     return rows
@@ -265,14 +271,24 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
                     size=f.size,
                     sha256=f.sha256,
                     path=f.path,
+                    caption=cipher.decrypt_optional(f.caption_enc),
                 )
                 for f in files
             ),
-            thread=tuple(
-                ThreadMessage(m.at, m.author, m.author_id, cipher.decrypt(m.text_enc))
-                for m in messages
-            ),
+            thread=tuple(_thread_message(cipher, m) for m in messages),
         )
+
+
+def _thread_message(cipher: Cipher, row: ReportMessage) -> ThreadMessage:
+    return ThreadMessage(
+        row.at,
+        row.author,
+        row.author_id,
+        cipher.decrypt(row.text_enc),
+        row.file_kind,
+        cipher.decrypt_optional(row.file_id_enc),
+        row.id,
+    )
 
 
 async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
@@ -281,7 +297,7 @@ async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
         row = await session.get(ReportMessage, message_id)
         if row is None:
             return None
-        return ThreadMessage(row.at, row.author, row.author_id, db.cipher.decrypt(row.text_enc))
+        return _thread_message(db.cipher, row)
 
 
 async def reporter_of(db: Database, report_id: int) -> Reporter | None:
@@ -292,6 +308,25 @@ async def reporter_of(db: Database, report_id: int) -> Reporter | None:
             return None
         data = json.loads(db.cipher.decrypt(row.reporter_enc))
         return Reporter(data["user_id"], data["name"], data.get("username"), data.get("phone"))
+
+
+async def find_report(db: Database, ref: str) -> ReportInfo | None:
+    """A report by its reference (R-2026-0042), with everything get_report gives."""
+    async with db.transaction() as session:
+        report_id = await session.scalar(select(Report.id).where(Report.ref == ref.upper()))
+    return None if report_id is None else await get_report(db, report_id)
+
+
+async def new_before(
+    db: Database, cutoff: datetime, *, regions: Iterable[str] | None = None
+) -> list[ReportInfo]:
+    """Reports still new that arrived before `cutoff` (raised or not), oldest first."""
+    conditions = [Report.status == "new", Report.created_at <= cutoff]
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    async with db.transaction() as session:
+        rows = await session.scalars(select(Report).where(*conditions).order_by(Report.id))
+        return [_info(r) for r in rows]
 
 
 async def is_reporter(db: Database, report_id: int, user_id: int) -> bool:
@@ -343,12 +378,15 @@ async def set_status(
     *,
     actor_id: int,
     only_from: Collection[str] | None = None,
-    outbox: Sequence[Outgoing] = (),
+    outbox: Callable[[int | None], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+    reply: str | None = None,
 ) -> str | None:
     """Move a report to `status` if it is now in one of `only_from` (checked and changed in
     one transaction, so two coordinators cannot both move it); returns the previous status, or
     None if it was not moved. The rules of which moves are allowed are the caller's
-    (bot/services/reports.py); without `only_from` any move is made."""
+    (bot/services/reports.py); without `only_from` any move is made. `reply`: what the
+    reporter is told with it (a reason in the coordinator's words), kept in the thread as a
+    reply to her; `outbox` may be a function of that message's id (None without `reply`)."""
     async with db.transaction() as session:
         row = await session.get(Report, report_id)
         if row is None or (only_from is not None and row.status not in only_from):
@@ -356,6 +394,19 @@ async def set_status(
         previous = row.status
         row.status = status
         row.updated_at = utcnow()
+        message_id = None
+        if reply is not None:
+            message = ReportMessage(
+                report_id=report_id,
+                at=row.updated_at,
+                author="coordinator",
+                author_id=actor_id,
+                text_enc=db.cipher.encrypt(reply),
+            )
+            session.add(message)
+            await session.flush()
+            message_id = message.id
+            add_audit(session, "report.replied", actor_id=actor_id, target_id=report_id)
         if row.assigned_to is None:
             row.assigned_to = actor_id
         add_audit(
@@ -366,7 +417,7 @@ async def set_status(
             before=previous,
             after=status,
         )
-        await enqueue(session, db.cipher, outbox)
+        await enqueue(session, db.cipher, outbox(message_id) if callable(outbox) else outbox)
         return previous
 
 
@@ -389,10 +440,12 @@ async def add_message(
     text: str,
     author_id: int | None = None,
     outbox: Callable[[int], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+    file: tuple[str, str] | None = None,
 ) -> int:
     """A line in the thread: the reporter's addition, a reply to her, or an internal note;
     returns its id. `outbox`: the messages that tell of it (or a function of its id), written
-    in the same transaction."""
+    in the same transaction. `file`: (kind, Telegram file_id) of a photo or document that goes
+    with a reply."""
     async with db.transaction() as session:
         message = ReportMessage(
             report_id=report_id,
@@ -400,6 +453,8 @@ async def add_message(
             author=author,
             author_id=author_id if author != "reporter" else None,
             text_enc=db.cipher.encrypt(text),
+            file_kind=file[0] if file else None,
+            file_id_enc=db.cipher.encrypt(file[1]) if file else None,
         )
         session.add(message)
         await session.flush()
