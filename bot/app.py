@@ -21,6 +21,7 @@ from bot.delivery.pacing import PacedLimiter
 from bot.delivery.sender import Sender
 from bot.handlers import (
     contacts_admin,
+    desk,
     errors,
     fallback,
     members_desk,
@@ -139,6 +140,7 @@ def build_application(
         *roles.build_handlers(),
         *members_desk.build_handlers(),
         *contacts_admin.build_handlers(),
+        *desk.build_handlers(),
         *reports.build_handlers(),
         *reports_desk.build_handlers(),
         *membership.build_handlers(),
