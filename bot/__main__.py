@@ -54,6 +54,17 @@ def _prepare_data_dir(path: Path) -> None:
         ) from None
 
 
+class QuietBootstrap(logging.Filter):
+    """A start-up that fails (the Bot API server cannot be reached, or refuses the token) is
+    said in one line by `run_bot`; python-telegram-bot would log it before that with the whole
+    traceback. Its retries and everything after start-up are logged as usual."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        failed = record.exc_info is not None and bool(args)
+        return not (failed and str(args[0]).startswith("Network Retry Loop (Bootstrap"))
+
+
 def run_bot() -> int:
     settings = load_settings()
     from telegram.error import InvalidToken, NetworkError
@@ -62,6 +73,7 @@ def run_bot() -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings.log_level_number, settings.secrets)
+    logging.getLogger("telegram.ext").addFilter(QuietBootstrap())
     _prepare_data_dir(settings.data_dir)
     application = build_application(settings)
     log = logging.getLogger("bot")
@@ -86,7 +98,8 @@ def run_bot() -> int:
     except InvalidToken:
         print(
             "Configuration error: BOT_TOKEN was refused by the Bot API server at "
-            f"{settings.telegram_api_url}; check it with @BotFather (/mybots → API Token).",
+            f"{settings.telegram_api_url}; check it with @BotFather (/mybots → API Token): a "
+            "token is digits, a colon and 35 letters, digits, - or _.",
             file=sys.stderr,
         )
         return EXIT_CONFIG
