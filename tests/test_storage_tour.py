@@ -132,8 +132,8 @@ async def tour(db: Database, files_dir: Path) -> None:
     full = await reports.get_report(db, report.id)
     assert full is not None and full.text == "Окуя" and len(full.thread) == 2
     assert full.attachments[0].caption == "Сүрөт" and full.thread[1].file_id == "ph-2"
-    found = await reports.find_report(db, report.ref.lower())
-    assert found is not None and found.id == report.id
+    by_ref = await reports.find_report(db, report.ref.lower())
+    assert by_ref is not None and by_ref.id == report.id
     assert await reports.find_report(db, "R-1") is None
     assert reports.read_attachment(db, files_dir, full.attachments[0]) == b"\xff\xd8 jpeg"
     reporter = await reports.reporter_of(db, report.id)

@@ -309,8 +309,8 @@ async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunn
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     # In the coordinator's language: column names, regions, who she is, interests, statuses.
-    columns = ("Telegram id", "Name", "Region", "District, town or village", "Who she is")
-    columns += ("Interests", "Phone", "Status", "Joined", "Language")
+    columns = ["Telegram id", "Name", "Region", "District, town or village", "Who she is"]
+    columns += ["Interests", "Phone", "Status", "Joined", "Language"]
     assert rows[0] == [en(column) for column in columns]
     by_id = {row[0]: row for row in rows[1:]}
     assert len(by_id) == 2

@@ -163,10 +163,18 @@ async def line_at(
     contacts = parse_directory(text)
     if index < len(contacts) and line_tag(contacts[index].id) == tag:
         return text, contacts[index]
-    notice = context.t.gettext(
-        "The help lines have changed meanwhile; here they are as they are now."
+    t = context.t
+    notice = t.gettext("The help lines have changed meanwhile; here they are as they are now.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(notice, show_alert=True)
+    # As a new message: the one pressed may already show the list as it is.
+    assert update.effective_chat
+    confirmed = is_confirmed(text)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        directory_text(t, contacts, confirmed),
+        reply_markup=directory_keyboard(t, contacts, confirmed),
     )
-    await show_directory(update, context, notice=notice, alert=True)
     return None
 
 

@@ -13,7 +13,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.forms import Form, Incoming, Input, Option, Refused, Step, Turn, clean_text
 from bot.i18n import LANGUAGES, N_, Translator
-from bot.keyboards import category_name, region_name
+from bot.keyboards import ROW_LIMITS, category_name, label_width, region_name
 from bot.replies import require_coordinator
 from bot.services.community import REGIONS
 from bot.services.help_contacts import (
@@ -27,6 +27,7 @@ from bot.services.help_contacts import (
     valid_number,
 )
 from bot.services.reports import CATEGORIES
+from bot.text import shorten
 
 from .callbacks import EDIT
 from .directory import (
@@ -40,7 +41,7 @@ from .directory import (
 )
 
 NAME_MIN, NAME_MAX = 2, 120
-ALL = "*"
+ALL = "all"  # "all reports" / "all regions" in a draft (the directory writes "*")
 NAME_QUESTIONS = {
     "ky": N_("<b>Its name in Kyrgyz</b>, as people should read it"),
     "ru": N_("<b>Its name in Russian</b>, as people should read it"),
@@ -144,20 +145,27 @@ def _done(field: str) -> Any:
     return done
 
 
+def _marked(chosen: bool, name: str) -> str:
+    """A choice as its button says it: its name (which fits a row of its own), or, once chosen,
+    ✅ and the name, cut where the mark needs the room (the summary shows them whole)."""
+    if not chosen:
+        return name
+    return "✅ " + shorten(name, ROW_LIMITS[1] - label_width("✅ "))
+
+
 def category_options(t: Translator, draft: dict[str, Any]) -> list[Option]:
     chosen = draft.get("categories") or []
-    every = Option(ALL, ("✅ " if ALL in chosen else "▫️ ") + t.gettext("All reports"))
+    every = Option(ALL, _marked(ALL in chosen, t.gettext("All reports")))
     return [every] + [
-        Option(code, ("✅ " if code in chosen else "▫️ ") + category_name(t, code))
-        for code in CATEGORIES
+        Option(code, _marked(code in chosen, category_name(t, code))) for code in CATEGORIES
     ]
 
 
 def region_options(t: Translator, draft: dict[str, Any]) -> list[Option]:
     chosen = draft.get("regions") or []
-    every = Option(ALL, ("✅ " if ALL in chosen else "▫️ ") + t.gettext("All regions"))
+    every = Option(ALL, _marked(ALL in chosen, t.gettext("All regions")))
     return [every] + [
-        Option(code, ("✅ " if code in chosen else "▫️ ") + region_name(t, code)) for code in REGIONS
+        Option(code, _marked(code in chosen, region_name(t, code))) for code in REGIONS
     ]
 
 
@@ -168,7 +176,7 @@ CATEGORIES_STEP = Step(
     _toggle(CATEGORIES, "categories"),
     options=category_options,
     label=N_("Which reports"),
-    show=lambda t, d: categories_text(t, d.get("categories") or []),
+    show=lambda t, d: categories_text(t, _codes(d.get("categories"))),
     collect=True,
     done=_done("categories"),
 )
@@ -179,12 +187,18 @@ REGIONS_STEP = Step(
     _toggle(REGIONS, "regions"),
     options=region_options,
     label=N_("Regions"),
-    show=lambda t, d: regions_text(t, d.get("regions") or []),
+    show=lambda t, d: regions_text(t, _codes(d.get("regions"))),
     collect=True,
     done=_done("regions"),
     per_row=2,
 )
 NAMES = tuple(name_step(lang) for lang in LANGUAGES)
+
+
+def _codes(chosen: list[str] | None) -> frozenset[str]:
+    """A draft's choice as the directory writes it ("*" for all)."""
+    codes = frozenset(chosen or [ALL])
+    return frozenset({"*"}) if ALL in codes else codes
 
 
 def contact_of(contact_id: str, draft: dict[str, Any]) -> Contact:
@@ -193,8 +207,8 @@ def contact_of(contact_id: str, draft: dict[str, Any]) -> Contact:
         number=str(draft["number"]),
         emergency=bool(draft.get("emergency")),
         names={lang: str(draft[f"name_{lang}"]) for lang in LANGUAGES},
-        categories=frozenset(draft.get("categories") or [ALL]),
-        regions=frozenset(draft.get("regions") or [ALL]),
+        categories=_codes(draft.get("categories")),
+        regions=_codes(draft.get("regions")),
     )
 
 
@@ -262,8 +276,8 @@ async def prefill(turn: Turn) -> None:
         "_line": contact.id,
         "number": contact.number,
         "emergency": contact.emergency,
-        "categories": sorted(contact.categories),
-        "regions": sorted(contact.regions),
+        "categories": sorted(ALL if c == "*" else c for c in contact.categories),
+        "regions": sorted(ALL if c == "*" else c for c in contact.regions),
         **{f"name_{lang}": contact.names[lang] for lang in LANGUAGES},
     }
 
