@@ -93,8 +93,11 @@ async def post_stop(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Close the database after persistence has written its last changes."""
+    """Close the database after persistence has written its last changes. The sender is
+    stopped here too when the bot never started (e.g. the webhook port was taken): then
+    python-telegram-bot calls no post_stop."""
     app: SolidarityApp = application  # type: ignore[assignment]
+    await post_stop(app)
     await app.db.dispose()
 
 

@@ -301,15 +301,18 @@ async def settle_message(
     message = query.message
     if not isinstance(message, Message):
         return
+    before = message_html(message)
+    rows = _buttons_without(message, user_id) if is_page(message) else []
     if is_page(message):
-        await query.edit_message_text(
-            _marked_page(message, user_id, line),
-            reply_markup=InlineKeyboardMarkup(_buttons_without(message, user_id)),
-        )
-    elif line is not None:
-        await query.edit_message_text(f"{message_html(message)}\n{line}", reply_markup=None)
+        text = _marked_page(message, user_id, line)
+    elif line is not None and _plain(line) not in (message.text or ""):
+        text = f"{before}\n{line}"
     else:
-        await query.edit_message_text(message_html(message), reply_markup=None)
+        text = before
+    old_rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    if text == before and [list(r) for r in old_rows] == rows:
+        return  # it says so already (Telegram refuses an edit that changes nothing)
+    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def settle(
