@@ -140,6 +140,17 @@ def rotate_key() -> int:
     return 0
 
 
+class QuietBootstrap(logging.Filter):
+    """A start-up that fails (the Bot API server cannot be reached, or refuses the token) is
+    said in one line by `run_bot`; python-telegram-bot would log it before that with the whole
+    traceback. Its retries and everything after start-up are logged as usual."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        failed = record.exc_info is not None and bool(args)
+        return not (failed and str(args[0]).startswith("Network Retry Loop (Bootstrap"))
+
+
 def run_bot() -> int:
     settings = load_settings()
     from bot.app import build_application
@@ -148,6 +159,7 @@ def run_bot() -> int:
     from bot.services.datadir import DataDirLock, SetupError, prepare_data_dir
 
     setup_logging(settings.log_level_number, settings.secrets)
+    logging.getLogger("telegram.ext").addFilter(QuietBootstrap())
     log = logging.getLogger("bot")
     # Everything the bot creates (database, its -wal and -shm, files, keys) is owner-only.
     os.umask(0o077)
@@ -207,7 +219,8 @@ def _run(settings: Settings, application: SolidarityApp) -> int:
     except InvalidToken:
         print(
             "Configuration error: BOT_TOKEN was refused by the Bot API server at "
-            f"{settings.telegram_api_url}; check it with @BotFather (/mybots → API Token).",
+            f"{settings.telegram_api_url}; check it with @BotFather (/mybots → API Token): a "
+            "token is digits, a colon and 35 letters, digits, - or _.",
             file=sys.stderr,
         )
         return EXIT_CONFIG

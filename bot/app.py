@@ -21,6 +21,7 @@ from bot.delivery.pacing import PacedLimiter
 from bot.delivery.sender import Sender
 from bot.handlers import (
     contacts_admin,
+    desk,
     errors,
     fallback,
     members_desk,
@@ -93,12 +94,10 @@ async def post_stop(application: Application) -> None:
 
 async def post_shutdown(application: Application) -> None:
     """Close the database after persistence has written its last changes. The sender is
-    stopped here too when the bot never started (post_stop is not called then: e.g. the
-    webhook's port was taken), so that no task is left running as the process ends."""
+    stopped here too when the bot never started (e.g. the webhook port was taken): then
+    python-telegram-bot calls no post_stop."""
     app: SolidarityApp = application  # type: ignore[assignment]
-    if app.sender is not None:
-        await app.sender.stop()
-        app.sender = None
+    await post_stop(app)
     await app.db.dispose()
 
 
@@ -152,6 +151,7 @@ def build_application(
         *roles.build_handlers(),
         *members_desk.build_handlers(),
         *contacts_admin.build_handlers(),
+        *desk.build_handlers(),
         *reports.build_handlers(),
         *reports_desk.build_handlers(),
         *membership.build_handlers(),

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.i18n import LANGUAGES
+from bot.services.community import REGIONS
+from bot.services.reports import CATEGORIES, STATUSES
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
@@ -113,3 +115,18 @@ OPEN_REPORT = Callback("rep:open", ID)
 ANSWER_REPLY = Callback("my:answer", ID)
 # Approve / Decline of a membership request (handlers/membership), also from the members desk.
 DECIDE_MEMBER = Callback("mem", choice(("approve", "decline")), USER_ID)
+# The desk: what waits for a coordinator or regional lead (handlers/desk), from the menu.
+DESK_OPEN = Callback("desk")
+# The members desk (handlers/members_desk), and a page of its list or of the pending requests
+# (all her regions, or one); the scope is checked against her roles when pressed.
+MEMBERS_DESK = Callback("members:desk")
+MEMBERS_PAGE = Callback("members", choice(("list", "pend")), CODE, PAGE)
+# A page of the reports list (handlers/reports_desk), with its filters: status, region,
+# category (each "-" for any).
+REPORTS_LIST = Callback(
+    "rep:ls",
+    optional(choice(STATUSES)),
+    optional(choice(REGIONS)),
+    optional(choice(CATEGORIES)),
+    PAGE,
+)

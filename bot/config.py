@@ -41,7 +41,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 HINTS: dict[str, str] = {
     "BOT_TOKEN": (
         "get a token from @BotFather in Telegram (send /newbot), then put "
-        "BOT_TOKEN=123456:ABC... in .env or the environment"
+        "BOT_TOKEN=123456789:AAH... in .env or the environment; a token is digits, a colon and "
+        "35 letters, digits, - or _"
     ),
     "TELEGRAM_API_URL": (
         "use the root of a Bot API server, e.g. https://api.telegram.org or http://127.0.0.1:8081"

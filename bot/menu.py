@@ -1,13 +1,18 @@
 """The main menu and the command menus: one registry each, rendered in the reader's language.
 
 Features add their entry here when they are built; entries of features not built yet are absent.
-Everyone gets the public commands (`COMMANDS`, one list per language); coordinators and regional
-leads get their own menu in their chat (`refresh_commands`), with the commands of their role.
+An entry of the main menu (`MENU`) says who sees it (`show`: everyone, or a role); the menu is
+drawn for her roles where they are known (`main_menu_keyboard(t, roles)`, or `main_menu(context,
+user_id)`), and without the role entries elsewhere. Everyone gets the public commands
+(`COMMANDS`, one list per language); coordinators and regional leads get their own menu in their
+chat (`refresh_commands`), with the commands of their role, which /help and the main menu list
+too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -16,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.callbacks import (
+    DESK_OPEN,
     JOIN_START,
     LANGUAGE,
     MENU_HELP,
@@ -44,14 +50,37 @@ log = logging.getLogger(__name__)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
+# Who sees an entry of the main menu: a test of her roles (None: not known where the menu is
+# drawn, e.g. at the end of a form; only entries for everyone are shown then).
+Audience = Callable[["Roles | None"], bool]
+
+
+def everyone(_roles: Roles | None) -> bool:
+    return True
+
+
+def privileged(roles: Roles | None) -> bool:
+    """Coordinators and regional leads."""
+    return roles is not None and roles.privileged
+
+
+def coordinators(roles: Roles | None) -> bool:
+    return roles is not None and roles.coordinator
+
+
 @dataclass(frozen=True, slots=True)
 class MenuEntry:
     icon: str
     label: str  # an N_()-marked msgid
     callback_data: str
+    show: Audience = everyone
 
 
+# In the order shown (two to a row where they fit). A feature adds its entry where it belongs,
+# e.g. MenuEntry("📅", N_("Events"), EVENTS()) for everyone, or
+# MenuEntry("📣", N_("Announcements"), ANNOUNCE(), show=privileged) for a role.
 MENU: tuple[MenuEntry, ...] = (
+    MenuEntry("🗂", N_("Desk"), DESK_OPEN(), show=privileged),
     MenuEntry("📜", N_("Resolution"), RESOLUTION()),
     MenuEntry("🤝", N_("Membership"), JOIN_START()),
     MenuEntry("🆘", N_("Report an incident"), REPORT_START()),
@@ -86,16 +115,38 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
 LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
 
 
-def main_menu_text(t: Translator) -> str:
-    return t.gettext("<b>Main menu</b>\nChoose what you would like to do.")
+def main_menu_text(
+    t: Translator, roles: Roles | None = None, *, leads_see_reports: bool = False
+) -> str:
+    """The menu's heading; for a coordinator or regional lead, her desks too (commands are
+    links in Telegram: one tap opens each)."""
+    text = t.gettext("<b>Main menu</b>\nChoose what you would like to do.")
+    desks = desk_commands(roles, leads_see_reports) if roles is not None else ()
+    if desks:
+        text += "\n\n" + t.gettext("Your desks: {desks}").format(
+            desks=" · ".join(f"/{command}" for command, _ in desks)
+        )
+    return text
 
 
-def main_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
+def main_menu_keyboard(t: Translator, roles: Roles | None = None) -> InlineKeyboardMarkup:
+    """The entries she may see (`roles` None: those for everyone)."""
     buttons = [
         InlineKeyboardButton(f"{e.icon} {t.gettext(e.label)}", callback_data=e.callback_data)
         for e in MENU
+        if e.show(roles)
     ]
     return InlineKeyboardMarkup(in_rows(buttons))
+
+
+async def main_menu(context: BotContext, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The main menu as she should see it, with the entries and desks of her roles."""
+    roles = await roles_of(context.db, context.settings, user_id)
+    t = context.t
+    return (
+        main_menu_text(t, roles, leads_see_reports=context.settings.leads_see_reports),
+        main_menu_keyboard(t, roles),
+    )
 
 
 def back_to_menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -138,15 +189,18 @@ def bot_commands(t: Translator) -> list[BotCommand]:
     return [BotCommand(command, t.gettext(description)) for command, description in COMMANDS]
 
 
+def desk_commands(roles: Roles, leads_see_reports: bool = False) -> tuple[tuple[str, str], ...]:
+    """The commands of her role: her desks."""
+    if roles.coordinator:
+        return COORDINATOR_COMMANDS
+    if roles.lead_regions:
+        return LEAD_COMMANDS + ((REPORTS_COMMAND,) if leads_see_reports else ())
+    return ()
+
+
 def role_commands(t: Translator, roles: Roles, leads_see_reports: bool = False) -> list[BotCommand]:
     """The public commands plus those of her role."""
-    extra: tuple[tuple[str, str], ...]
-    if roles.coordinator:
-        extra = COORDINATOR_COMMANDS
-    elif roles.lead_regions:
-        extra = LEAD_COMMANDS + ((REPORTS_COMMAND,) if leads_see_reports else ())
-    else:
-        extra = ()
+    extra = desk_commands(roles, leads_see_reports)
     return bot_commands(t) + [BotCommand(command, t.gettext(desc)) for command, desc in extra]
 
 
@@ -188,7 +242,7 @@ async def refresh_commands(application: AnyApplication, user_id: int) -> None:
 # -- help ---------------------------------------------------------------------------------
 
 
-def help_text(t: Translator) -> str:
+def help_text(t: Translator, roles: Roles | None = None, *, leads_see_reports: bool = False) -> str:
     lines = [
         t.gettext(
             "<b>Solidarity Community</b>\n"
@@ -201,6 +255,16 @@ def help_text(t: Translator) -> str:
         t.gettext("<b>Commands</b>"),
     ]
     lines += [f"/{command} — {t.gettext(description)}" for command, description in COMMANDS]
+    desks = desk_commands(roles, leads_see_reports) if roles is not None else ()
+    if desks:
+        heading = (
+            t.gettext("<b>Your desks as coordinator</b>")
+            if roles is not None and roles.coordinator
+            else t.gettext("<b>Your desks as regional lead</b>")
+        )
+        lines += ["", heading]
+        lines += [f"/{command} — {t.gettext(description)}" for command, description in desks]
+        lines.append(t.gettext("🗂 Desk in the menu shows what waits for you."))
     lines += [
         "",
         t.gettext(

@@ -8,6 +8,7 @@ order of entries is kept by their number.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -88,3 +89,24 @@ async def audit_entries(db: Database, limit: int = 100) -> list[AuditRecord]:
             )
             for r in rows
         ]
+
+
+async def last_entry(db: Database, target_id: int, actions: Sequence[str]) -> AuditRecord | None:
+    """The newest of these actions on `target_id` (e.g. who decided a membership request).
+    Targets are encrypted: the entries of these actions are read newest first."""
+    async with db.transaction() as session:
+        rows = await session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action.in_(list(actions)))
+            .order_by(AuditEntry.id.desc())
+        )
+        for row in rows:
+            if _int(db, row.target_enc) == target_id:
+                return AuditRecord(
+                    row.at,
+                    _int(db, row.actor_enc),
+                    row.action,
+                    target_id,
+                    json.loads(row.details),
+                )
+        return None

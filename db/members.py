@@ -192,7 +192,9 @@ async def decide(
     return member
 
 
-async def erase_member(db: Database, user_id: int, *, actor_id: int) -> bool:
+async def erase_member(
+    db: Database, user_id: int, *, actor_id: int, outbox: Sequence[Outgoing] = ()
+) -> bool:
     """She leaves: everything about her that is not evidence in a report she filed is erased,
     in one transaction. Her membership (name, district, phone, interests), the roles given to
     her in chat, her name and username on her user record (kept erased from then on), and the
@@ -215,6 +217,7 @@ async def erase_member(db: Database, user_id: int, *, actor_id: int) -> bool:
         )
         await _forget_in_audit(db, session, user_id)
         add_audit(session, "member.left", actor_id=None)
+        await enqueue(session, cipher, outbox)
     db.memo.get("recent_users", {}).pop(user_id, None)
     await db.checkpoint()
     return row is not None

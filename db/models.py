@@ -255,6 +255,7 @@ class ReportAttachment(Base):
     mime_type: Mapped[str | None] = mapped_column(String(128))
     integrity_enc: Mapped[str] = mapped_column(Text)  # JSON: sha256, size
     path: Mapped[str] = mapped_column(String(256))  # relative to DATA_DIR
+    caption_enc: Mapped[str | None] = mapped_column(Text)  # what she wrote with the file
 
 
 class ReportMessage(Base):
@@ -273,6 +274,9 @@ class ReportMessage(Base):
     author: Mapped[str] = mapped_column(String(16))
     author_enc: Mapped[str | None] = mapped_column(Text)  # coordinators only; never reporters
     text_enc: Mapped[str] = mapped_column(Text)
+    # A photo or document a coordinator sent with a reply (its Telegram file_id, encrypted).
+    file_kind: Mapped[str | None] = mapped_column(String(16))
+    file_id_enc: Mapped[str | None] = mapped_column(Text)
 
 
 class Setting(Base):
@@ -353,3 +357,20 @@ class MutedSender(Base):
     user_enc: Mapped[str] = mapped_column(Text)  # her id, encrypted (a key rotation needs it)
     muted_by_enc: Mapped[str] = mapped_column(Text)  # who muted her (a coordinator), encrypted
     muted_on: Mapped[datetime] = mapped_column(UTCDateTime())  # the day only
+
+
+class SentCopy(Base):
+    """A message the outbox delivered that may have to change later: each approver's copy of
+    a membership request (edited to say who decided), a reply in a reporter's chat (its Answer
+    button taken away once the report is closed). The chat is encrypted: a reporter's chat
+    would tell who she is."""
+
+    __tablename__ = "sent_copies"
+    __table_args__ = (Index("ix_sent_copies_subject", "kind", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(BigInteger)  # the member's id, the report's id
+    chat_enc: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

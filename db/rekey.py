@@ -53,12 +53,13 @@ ENCRYPTED: dict[str, tuple[str, ...]] = {
     "role_grants": ("user_enc", "granted_by_enc"),
     "audit_log": ("actor_enc", "target_enc"),
     "reports": ("text_enc", "place_enc", "reporter_enc", "assigned_enc"),
-    "report_attachments": ("file_id_enc", "file_name_enc", "integrity_enc"),
-    "report_messages": ("author_enc", "text_enc"),
+    "report_attachments": ("file_id_enc", "file_name_enc", "integrity_enc", "caption_enc"),
+    "report_messages": ("author_enc", "text_enc", "file_id_enc"),
     "settings": ("updated_by_enc",),
     "outbox": ("recipient_enc", "params_enc"),
     "outbox_batches": ("params_enc",),
     "muted_senders": ("user_enc", "muted_by_enc"),
+    "sent_copies": ("chat_enc",),
 }
 
 Values = dict[str, Any]  # a row's columns, encrypted ones decrypted

@@ -61,6 +61,7 @@ class FileIn:
     data: bytes
     file_name: str | None = None
     mime_type: str | None = None
+    caption: str | None = None  # what she wrote with the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,7 @@ class AttachmentInfo:
     size: int
     sha256: str
     path: str
+    caption: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,9 @@ class ThreadMessage:
     author: str  # reporter, coordinator or note
     author_id: int | None
     text: str
+    file_kind: str | None = None  # a photo or document sent with a coordinator's reply
+    file_id: str | None = None
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +200,7 @@ async def _store_files(
                     mime_type=(item.mime_type or "")[:128] or None,  # the column's limit
                     integrity_enc=db.cipher.encrypt(json.dumps(integrity)),
                     path=str(relative),
+                    caption_enc=db.cipher.encrypt_optional(item.caption),
                 )
             )
     except BaseException:
@@ -371,14 +377,40 @@ def _attachment(db: Database, row: ReportAttachment) -> AttachmentInfo:
         size=int(integrity["size"]),
         sha256=str(integrity["sha256"]),
         path=row.path,
+        caption=db.cipher.decrypt_optional(row.caption_enc),
     )
 
 
 def _message(db: Database, row: ReportMessage) -> ThreadMessage:
     author = db.cipher.decrypt_optional(row.author_enc)
     return ThreadMessage(
-        row.at, row.author, None if author is None else int(author), db.cipher.decrypt(row.text_enc)
+        row.at,
+        row.author,
+        None if author is None else int(author),
+        db.cipher.decrypt(row.text_enc),
+        row.file_kind,
+        db.cipher.decrypt_optional(row.file_id_enc),
+        row.id,
     )
+
+
+async def find_report(db: Database, ref: str) -> ReportInfo | None:
+    """A report by its reference (R-2026-0042), with everything get_report gives."""
+    async with db.transaction() as session:
+        report_id = await session.scalar(select(Report.id).where(Report.ref == ref.upper()))
+    return None if report_id is None else await get_report(db, report_id)
+
+
+async def new_before(
+    db: Database, cutoff: datetime, *, regions: Iterable[str] | None = None
+) -> list[ReportInfo]:
+    """Reports still new that arrived before `cutoff` (raised or not), oldest first."""
+    conditions = [Report.status == "new", Report.created_at <= cutoff]
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    async with db.transaction() as session:
+        rows = await session.scalars(select(Report).where(*conditions).order_by(Report.id))
+        return [_info(db, r) for r in rows]
 
 
 async def thread_message(db: Database, message_id: int) -> ThreadMessage | None:
@@ -458,12 +490,15 @@ async def set_status(
     *,
     actor_id: int,
     only_from: Collection[str] | None = None,
-    outbox: Sequence[Outgoing] = (),
+    outbox: Callable[[int | None], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+    reply: str | None = None,
 ) -> str | None:
     """Move a report to `status` if it is now in one of `only_from` (checked and changed in
     one transaction, so two coordinators cannot both move it); returns the previous status, or
     None if it was not moved. The rules of which moves are allowed are the caller's
-    (bot/services/reports.py); without `only_from` any move is made."""
+    (bot/services/reports.py); without `only_from` any move is made. `reply`: what the
+    reporter is told with it (a reason in the coordinator's words), kept in the thread as a
+    reply to her; `outbox` may be a function of that message's id (None without `reply`)."""
     async with db.transaction() as session:
         row = await session.get(Report, report_id)
         if row is None or (only_from is not None and row.status not in only_from):
@@ -471,6 +506,19 @@ async def set_status(
         previous = row.status
         row.status = status
         row.updated_at = db.day()
+        message_id = None
+        if reply is not None:
+            message = ReportMessage(
+                report_id=report_id,
+                at=row.updated_at,
+                author="coordinator",
+                author_enc=db.cipher.encrypt(str(actor_id)),
+                text_enc=db.cipher.encrypt(reply),
+            )
+            session.add(message)
+            await session.flush()
+            message_id = message.id
+            add_audit(session, "report.replied", actor_id=actor_id, target_id=report_id)
         if row.assigned_enc is None:
             row.assigned_enc = db.cipher.encrypt(str(actor_id))
         add_audit(
@@ -481,7 +529,7 @@ async def set_status(
             before=previous,
             after=status,
         )
-        await enqueue(session, db.cipher, outbox)
+        await enqueue(session, db.cipher, outbox(message_id) if callable(outbox) else outbox)
         return previous
 
 
@@ -504,10 +552,12 @@ async def add_message(
     text: str,
     author_id: int | None = None,
     outbox: Callable[[int], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+    file: tuple[str, str] | None = None,
 ) -> int:
     """A line in the thread: the reporter's addition, a reply to her, or an internal note;
     returns its id. `outbox`: the messages that tell of it (or a function of its id), written
-    in the same transaction."""
+    in the same transaction. `file`: (kind, Telegram file_id) of a photo or document that goes
+    with a reply."""
     async with db.transaction() as session:
         day = db.day()
         message = ReportMessage(
@@ -520,6 +570,8 @@ async def add_message(
                 else None
             ),
             text_enc=db.cipher.encrypt(text),
+            file_kind=file[0] if file else None,
+            file_id_enc=db.cipher.encrypt(file[1]) if file else None,
         )
         session.add(message)
         await session.flush()

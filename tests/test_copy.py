@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import Cipher, new_key
 from db.audit import audit
+from db.copies import record_copy
 from db.copy import CopyError, copy_database, tables
 from db.documents import put_document
 from db.engine import Database
@@ -78,16 +79,29 @@ async def populate(db: Database, files_dir: Path) -> dict[str, Any]:
                 n % 2 == 0,
                 place="Нарын",
                 files=(
-                    FileIn("document", f"file-{n}", b"%PDF evidence", "a.pdf", "application/pdf"),
+                    FileIn(
+                        "document",
+                        f"file-{n}",
+                        b"%PDF evidence",
+                        "a.pdf",
+                        "application/pdf",
+                        "Справка",
+                    ),
                 ),
             ),
             Reporter(people[n], f"Айгүл {n}", None, "+996700111222"),
             lang="ky",
             files_dir=files_dir,
         )
-        await add_message(
-            db, report.id, author="coordinator", text="Биз жардам беребиз", author_id=BIG
+        reply = await add_message(
+            db,
+            report.id,
+            author="coordinator",
+            text="Биз жардам беребиз",
+            author_id=BIG,
+            file=("photo", f"photo-{n}"),
         )
+        await record_copy(db, "report.reply", reply, people[n], 100 + n)
         reports.append(report.id)
     await audit(db, "export.members", actor_id=BIG, rows=12)
     await send_later(

@@ -20,7 +20,18 @@ from typing import Any
 import pytest
 
 import db as db_package
-from db import audit, documents, members, mutes, outbox, reports, resolution, roles, users
+from db import (
+    audit,
+    copies,
+    documents,
+    members,
+    mutes,
+    outbox,
+    reports,
+    resolution,
+    roles,
+    users,
+)
 from db.engine import Database
 from db.types import utcnow
 
@@ -93,6 +104,9 @@ async def tour(db: Database, files_dir: Path) -> None:
     await audit.audit(db, "tour.alone", actor_id=11, target_id=10)
     actions = [e.action for e in await audit.audit_entries(db, limit=2)]
     assert actions == ["tour.alone", "tour.in_transaction"]
+    decided = await audit.last_entry(db, 10, ("member.approved", "member.declined"))
+    assert decided is not None and decided.action == "member.approved" and decided.actor_id == 11
+    assert await audit.last_entry(db, 10, ("report.closed",)) is None
     await documents.put_document(db, "help_contacts", "{}", actor_id=11)
     await documents.put_document(db, "help_contacts", '{"v": 2}', actor_id=11)
     assert await documents.get_document(db, "help_contacts") == '{"v": 2}'
@@ -125,15 +139,21 @@ async def tour(db: Database, files_dir: Path) -> None:
         lang="ky",
         files_dir=files_dir,
     )
-    file = reports.FileIn("photo", "photo-1", b"\xff\xd8 jpeg", None, "image/jpeg")
+    file = reports.FileIn("photo", "photo-1", b"\xff\xd8 jpeg", None, "image/jpeg", "Сүрөт")
     assert await reports.add_files(db, report.id, [file], files_dir=files_dir) == 1
     await reports.add_message(db, report.id, author="reporter", text="Дагы")
-    await reports.add_message(db, report.id, author="coordinator", text="Жооп", author_id=11)
+    await reports.add_message(
+        db, report.id, author="coordinator", text="Жооп", author_id=11, file=("photo", "ph-2")
+    )
     await reports.record_view(db, report.id, actor_id=11)
     assert await reports.assign(db, report.id, actor_id=11)
     assert await reports.set_status(db, report.id, "in_review", actor_id=11) == "new"
     full = await reports.get_report(db, report.id)
     assert full is not None and full.text == "Окуя" and len(full.thread) == 2
+    assert full.attachments[0].caption == "Сүрөт" and full.thread[1].file_id == "ph-2"
+    by_ref = await reports.find_report(db, report.ref.lower())
+    assert by_ref is not None and by_ref.id == report.id
+    assert await reports.find_report(db, "R-1") is None
     assert reports.read_attachment(db, files_dir, full.attachments[0]) == b"\xff\xd8 jpeg"
     reporter = await reports.reporter_of(db, report.id)
     assert reporter is not None and reporter.phone == "+996700"
@@ -152,12 +172,36 @@ async def tour(db: Database, files_dir: Path) -> None:
     )
     cutoff = later - timedelta(hours=48)
     assert [r.id for r in await reports.still_new(db, cutoff)] == [newer.id]
+    assert [r.id for r in await reports.new_before(db, later, regions=["naryn"])] == [newer.id]
     await reports.mark_raised(db, [newer.id], later)
     assert await reports.still_new(db, cutoff) == []
     reply = full.thread[1]
     first_message = await reports.add_message(db, report.id, author="note", text="Эскертүү")
     told = await reports.thread_message(db, first_message)
     assert told is not None and told.text == "Эскертүү" and reply.text == "Жооп"
+    closing = await reports.set_status(
+        db,
+        report.id,
+        "closed",
+        actor_id=11,
+        reply="Себеби",
+        outbox=lambda mid: [outbox.Outgoing(10, "report.status", {"message": mid})],
+    )
+    assert closing == "in_review"
+    (status_notice,) = await outbox.candidates(db, limit=10)
+    reason = await reports.thread_message(db, int(status_notice.params["message"]))
+    assert reason is not None and reason.text == "Себеби" and reason.author == "coordinator"
+    await outbox.finish(db, status_notice.id, outbox.SENT)
+
+    # copies of delivered messages
+    await copies.record_copy(db, "member.request", 10, 11, 501)
+    await copies.record_copy(db, "member.request", 10, 12, 502)
+    await copies.record_copy(db, "report.reply", 7, 10, 503)
+    kept = await copies.copies_of(db, "member.request", [10])
+    assert [(c.chat_id, c.message_id) for c in kept] == [(11, 501), (12, 502)]
+    assert await copies.forget_copies(db, "member.request", [10]) == 2
+    assert await copies.copies_of(db, "member.request", [10]) == []
+    assert [c.subject_id for c in await copies.copies_of(db, "report.reply", [7, 8])] == [7]
 
     # the outbox, and muted senders
     await outbox_tour(db)

@@ -25,8 +25,9 @@ NUMERIC = {
     "part", "parts", "pending", "shown", "size", "total", "version",
 }  # fmt: skip
 TEXTUAL = {
-    "category", "codes", "date", "language", "name", "occupation", "problem", "query", "ref",
-    "region", "regions", "roles", "section", "sections", "status", "value",
+    "caption", "category", "codes", "command", "date", "desks", "language", "name", "note",
+    "occupation", "problem", "query", "reason", "ref", "refs", "region", "regions", "roles",
+    "section", "sections", "status", "value",
 }  # fmt: skip
 SAMPLES = (1, 2, 5, 21)  # one / few / many / one again, in Russian
 

@@ -46,6 +46,7 @@ __all__ = [
     "progress_hook",
     "renderer",
     "result_hook",
+    "sent_hook",
 ]
 
 
@@ -58,6 +59,9 @@ class Rendered:
     photo: str | None = None  # a Telegram file_id
     document: str | None = None
     protect: bool = False  # protect_content: no forwarding, no saving
+    # The id of a message sent earlier into the same chat: it is edited (its text, or its
+    # caption when `photo` or `document` is set, and its buttons) instead of a new one sent.
+    edit: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +88,14 @@ ProgressHook = Callable[["SolidarityApp", BatchInfo], Awaitable[None]]
 # of a reply. Gets the row's parameters and its final status.
 ResultHook = Callable[["SolidarityApp", dict[str, Any], str], Awaitable[None]]
 
+# A new message was delivered: what follows, e.g. keeping its id to edit it later (the other
+# approvers' copies of a request once one of them has decided). Gets the recipient's chat, the
+# row's parameters and the id of the message in her chat.
+SentHook = Callable[["SolidarityApp", int, dict[str, Any], int], Awaitable[None]]
+
 RENDERERS: dict[str, Renderer] = {}
 RESULT_HOOKS: dict[str, ResultHook] = {}
+SENT_HOOKS: dict[str, SentHook] = {}
 BATCH_HOOKS: dict[str, BatchHook] = {}
 PROGRESS_HOOKS: dict[str, ProgressHook] = {}
 
@@ -117,6 +127,17 @@ def result_hook(kind: str) -> Callable[[ResultHook], ResultHook]:
 
     def register(function: ResultHook) -> ResultHook:
         RESULT_HOOKS[kind] = function
+        return function
+
+    return register
+
+
+def sent_hook(kind: str) -> Callable[[SentHook], SentHook]:
+    """Register what happens when a new message of `kind` has been delivered (not after an
+    edit)."""
+
+    def register(function: SentHook) -> SentHook:
+        SENT_HOOKS[kind] = function
         return function
 
     return register

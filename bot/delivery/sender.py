@@ -25,6 +25,7 @@ from bot.delivery import (
     PROGRESS_HOOKS,
     RENDERERS,
     RESULT_HOOKS,
+    SENT_HOOKS,
     Recipient,
     Rendered,
 )
@@ -179,8 +180,9 @@ class Sender:
 
     async def _deliver(self, row: Claimed) -> None:
         tag = row.recipient_tag
+        sent_id: int | None = None
         try:
-            status = await self._send(row)
+            status, sent_id = await self._send(row)
         except Exception:
             log.exception("Outbox message %s (%s) could not be handled", row.id, row.kind)
             status = await self._postpone(row)
@@ -191,6 +193,11 @@ class Sender:
             await outbox.finish(self.app.db, row.id, status)
             if status == SENT:
                 self.delivered += 1
+                if sent_id is not None and row.kind in SENT_HOOKS:
+                    try:
+                        await SENT_HOOKS[row.kind](self.app, row.chat_id, row.params, sent_id)
+                    except Exception:
+                        log.exception("After outbox message %s (%s) was sent", row.id, row.kind)
             elif status in (BLOCKED, FAILED) and row.kind in RESULT_HOOKS:
                 try:
                     await RESULT_HOOKS[row.kind](self.app, row.params, status)
@@ -199,61 +206,89 @@ class Sender:
         self._wake.set()  # its chat may get the next one, or a slot is free
         self._changed.set()
 
-    async def _send(self, row: Claimed) -> str | None:
-        """Send one message; returns its final status, or None when it was postponed."""
+    async def _send(self, row: Claimed) -> tuple[str | None, int | None]:
+        """Send one message; returns its final status (None when it was postponed), and the
+        id of the new message when one was sent."""
         app = self.app
         person = await get_user(app.db, row.chat_id)
         if person is None:  # never wrote to the bot: Telegram would not let us write to her
             log.info(
                 "Outbox message %s (%s): the recipient never started the bot", row.id, row.kind
             )
-            return FAILED
+            return FAILED, None
         if person.blocked:
-            return BLOCKED
+            return BLOCKED, None
         lang = resolve_language(person.language, row.params.get("lang") or person.telegram_language)
         t = get_translator(lang or DEFAULT_LANGUAGE, app.settings.timezone)
         render = RENDERERS.get(row.kind)
         if render is None:
             log.error("No renderer for outbox messages of kind %s", row.kind)
-            return FAILED
+            return FAILED, None
         rendered = await render(Recipient(app, row.chat_id, t, row.kind, row.params, row.batch_id))
         if rendered is None:
-            return CANCELLED
+            return CANCELLED, None
         try:
-            await self._telegram(row, rendered)
+            sent_id = await self._telegram(row, rendered)
         except Forbidden:
             await set_blocked(app.db, row.chat_id, True)
             log.info("Outbox message %s: the recipient has blocked the bot", row.id)
-            return BLOCKED
+            return BLOCKED, None
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             await outbox.retry_later(app.db, row.id, utcnow() + timedelta(seconds=wait))
             self._chat_next[row.recipient_tag] = time.monotonic() + wait
-            return None
+            return None, None
         except BadRequest as exc:
+            if rendered.edit is not None and "not modified" in exc.message:
+                return SENT, None  # the message already says this
             log.warning("Outbox message %s (%s) refused: %s", row.id, row.kind, exc.message)
-            return FAILED
+            return FAILED, None
         except (NetworkError, TimeoutError) as exc:  # time-outs, 5xx, connection errors
             log.warning("Outbox message %s (%s) not sent yet: %s", row.id, row.kind, exc)
-            return await self._postpone(row)
-        return SENT
+            return await self._postpone(row), None
+        return SENT, sent_id
 
-    async def _telegram(self, row: Claimed, rendered: Rendered) -> None:
+    async def _telegram(self, row: Claimed, rendered: Rendered) -> int | None:
+        """Send (or edit) one message; returns the id of a new message."""
         bot = self.app.bot
         args = {"priority": row.priority, "outbox": True}
+        timeouts = {"read_timeout": self.send_timeout, "write_timeout": self.send_timeout}
+        if rendered.edit is not None:
+            where = {"chat_id": row.chat_id, "message_id": rendered.edit}
+            if rendered.photo or rendered.document:
+                await bot.edit_message_caption(
+                    caption=rendered.text,
+                    reply_markup=rendered.markup,
+                    rate_limit_args=args,
+                    **where,
+                    **timeouts,
+                )
+            else:
+                await bot.edit_message_text(
+                    rendered.text,
+                    reply_markup=rendered.markup,
+                    rate_limit_args=args,
+                    **where,
+                    **timeouts,
+                )
+            return None
         common = {
             "reply_markup": rendered.markup,
             "protect_content": rendered.protect or None,
             "rate_limit_args": args,
-            "read_timeout": self.send_timeout,
-            "write_timeout": self.send_timeout,
+            **timeouts,
         }
         if rendered.photo:
-            await bot.send_photo(row.chat_id, rendered.photo, caption=rendered.text, **common)
+            sent = await bot.send_photo(
+                row.chat_id, rendered.photo, caption=rendered.text, **common
+            )
         elif rendered.document:
-            await bot.send_document(row.chat_id, rendered.document, caption=rendered.text, **common)
+            sent = await bot.send_document(
+                row.chat_id, rendered.document, caption=rendered.text, **common
+            )
         else:
-            await bot.send_message(row.chat_id, rendered.text, **common)
+            sent = await bot.send_message(row.chat_id, rendered.text, **common)
+        return sent.message_id
 
     async def _postpone(self, row: Claimed) -> str | None:
         """Try again later, waiting longer each time; give up after MAX_ATTEMPTS."""

@@ -21,12 +21,14 @@ A feature declares its `Step`s and a `Form` (see bot/handlers/join.py and
 bot/handlers/report_form.py) and registers `form.handlers()`.
 """
 
-from bot.forms.form import Form
+from bot.context import BotContext
+from bot.forms.form import FORMS, Form
 from bot.forms.steps import Incoming, Input, Option, Refused, Step, clean_text
 from bot.forms.turn import Turn
 from bot.forms.wiring import SUMMARY
 
 __all__ = [
+    "FORMS",
     "SUMMARY",
     "Form",
     "Incoming",
@@ -36,4 +38,11 @@ __all__ = [
     "Step",
     "Turn",
     "clean_text",
+    "open_forms",
 ]
+
+
+def open_forms(context: BotContext) -> list[Form]:
+    """The forms she has a draft in that a command resumes (e.g. /report), in the order they
+    were declared."""
+    return [form for form in FORMS.values() if form.command and form.has_draft(context)]

@@ -35,6 +35,11 @@ END = ConversationHandler.END
 SCROLL_MESSAGES = 6
 
 
+# Every form, by name (the `user_data` key of its draft): filled as forms are declared, so that
+# e.g. /language can tell her which form she left open.
+FORMS: dict[str, Form] = {}
+
+
 class Form:
     """A question-by-question conversation.
 
@@ -96,6 +101,7 @@ class Form:
         # The form's own buttons on its summary (e.g. remove a file), by action name.
         self.actions = dict(actions or {})
         self.press = Callback(f"f{code}", ID, CODE, OPTIONAL_CODE)
+        FORMS[name] = self
 
     # -- the draft ---------------------------------------------------------------------------
 

@@ -8,18 +8,17 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.menu import choose_prompt, language_keyboard, main_menu_keyboard, main_menu_text
+from bot.menu import choose_prompt, language_keyboard, main_menu
 
 log = logging.getLogger(__name__)
 
 
 async def cancel_nothing(update: Update, context: BotContext) -> None:
     """/cancel outside any conversation."""
-    assert update.effective_message
-    t = context.t
+    assert update.effective_message and update.effective_user
+    text, markup = await main_menu(context, update.effective_user.id)
     await update.effective_message.reply_text(
-        t.gettext("There is nothing to cancel.") + "\n\n" + main_menu_text(t),
-        reply_markup=main_menu_keyboard(t),
+        context.t.gettext("There is nothing to cancel.") + "\n\n" + text, reply_markup=markup
     )
 
 
@@ -37,7 +36,9 @@ async def not_understood(update: Update, context: BotContext) -> None:
         hint = t.gettext("I don't know this command. Send /help to see what I can do.")
     else:
         hint = t.gettext("Sorry, I did not understand that. Please use the buttons below.")
-    await message.reply_text(hint + "\n\n" + main_menu_text(t), reply_markup=main_menu_keyboard(t))
+    assert update.effective_user
+    text, markup = await main_menu(context, update.effective_user.id)
+    await message.reply_text(hint + "\n\n" + text, reply_markup=markup)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

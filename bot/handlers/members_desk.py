@@ -14,13 +14,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import CODE, DECIDE_MEMBER, PAGE, Callback, choice
+from bot.callbacks import DECIDE_MEMBER, MEMBERS_DESK, MEMBERS_PAGE, Callback
 from bot.context import BotContext
-from bot.i18n import N_, Translator
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, export_datetime
 from bot.keyboards import in_rows, member_status_name, region_name, region_names
 from bot.replies import edit_or_send, refuse, require_coordinator
-from bot.services.community import OCCUPATIONS, REGIONS
-from bot.services.csv_export import csv_file
+from bot.services.community import INTERESTS, OCCUPATIONS, REGIONS
+from bot.services.csv_export import csv_file, phone
 from bot.services.roles import Roles, roles_of
 from bot.text import shorten
 from db.audit import audit
@@ -32,23 +32,24 @@ PAGE_SIZE = 10  # members per page
 NAME_LIMIT = 40  # characters of a name or district shown in a list line
 ALL = "all"  # the scope of a page: all the regions she may see
 
-DESK = Callback("members:desk")
+DESK = MEMBERS_DESK
 # A page of the list or of the pending requests, of all her regions or one. The scope is any
 # code, checked against her roles when pressed (a forged one is refused, and logged).
-LIST_PAGE = Callback("members", choice(("list", "pend")), CODE, PAGE)
+LIST_PAGE = MEMBERS_PAGE
 EXPORT = Callback("members:csv")
 
+# Column names (msgids): the file is in the language of the coordinator who asks for it.
 CSV_COLUMNS = (
-    "user_id",
-    "name",
-    "region",
-    "district",
-    "occupation",
-    "interests",
-    "phone",
-    "status",
-    "joined_at",
-    "language",
+    N_("Telegram id"),
+    N_("Name"),
+    N_("Region"),
+    N_("District, town or village"),
+    N_("Who she is"),
+    N_("Interests"),
+    N_("Phone"),
+    N_("Status"),
+    N_("Joined"),
+    N_("Language"),
 )
 
 
@@ -195,7 +196,8 @@ async def show_page(update: Update, context: BotContext) -> None:
         number = page * PAGE_SIZE + offset + 1
         lines.append(_member_line(t, number, member, pending=pending))
         if pending:
-            buttons.append(
+            # Side by side when both fit a phone's width (the approvals feature handles them).
+            buttons += in_rows(
                 [
                     InlineKeyboardButton(
                         "✅ " + t.gettext("Approve {number}").format(number=number),
@@ -218,21 +220,23 @@ async def show_page(update: Update, context: BotContext) -> None:
     await edit_or_send(update, context, "\n".join(lines), InlineKeyboardMarkup(buttons))
 
 
-def members_csv(members: Sequence[MemberInfo], tz: tzinfo) -> bytes:
+def members_csv(t: Translator, members: Sequence[MemberInfo], tz: tzinfo) -> bytes:
+    """Every member, with names of regions, occupations, interests and statuses in the
+    reader's language (bot/services/csv_export.py writes phones and dates one way)."""
     return csv_file(
-        CSV_COLUMNS,
+        [t.gettext(column) for column in CSV_COLUMNS],
         (
             [
                 m.user_id,
                 m.name,
-                m.region,
+                region_name(t, m.region),
                 m.district,
-                m.occupation,
-                ";".join(m.interests),
-                m.phone,
-                m.status,
-                m.joined_at.astimezone(tz).isoformat(timespec="seconds"),
-                m.language,
+                t.gettext(OCCUPATIONS[m.occupation]) if m.occupation in OCCUPATIONS else None,
+                "; ".join(t.gettext(INTERESTS[i]) for i in m.interests if i in INTERESTS),
+                phone(m.phone),
+                member_status_name(t, m.status),
+                export_datetime(m.joined_at, tz),
+                LANGUAGE_NAMES.get(m.language or "", m.language),
             ]
             for m in members
         ),
@@ -247,7 +251,7 @@ async def export_members(update: Update, context: BotContext) -> None:
     assert query is not None and update.effective_user and update.effective_chat
     await query.answer()
     members = await list_members(context.db)
-    data = members_csv(members, context.settings.tz)
+    data = members_csv(context.t, members, context.settings.tz)
     user_id = update.effective_user.id
     # Recorded before the file leaves: an export that may have happened is never missing.
     await audit(context.db, "members.exported", actor_id=user_id, count=len(members))

@@ -16,15 +16,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import LANG, MENU_HOME, RESOLUTION, Callback, Field, choice
 from bot.context import BotContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, N_, Translator, gettext_in
+from bot.keyboards import in_rows
 from bot.replies import edit_or_send
 from bot.services.resolution import (
     POINTS,
     SECTION_IDS,
+    Section,
     builtin_summary,
     render_document,
     section_pages,
 )
 from bot.services.resolution_library import CurrentText, current_text
+from bot.text import shorten
 from db.resolution import cache_file_id, cached_file_id, forget_file_id
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,8 @@ CONTENTS = Callback("res:toc", LANG)  # the contents in a given language
 PAGE = Callback("res:s", LANG, choice(SECTION_IDS), Field(r"\d{1,2}", int))  # part of a section
 SUMMARY = Callback("res:sum", LANG)
 DOWNLOAD = Callback("res:dl", LANG)
+SHARE_LINE_MAX = 160  # characters of a section's first line in the text shared with its link
+_MARKER_RE = re.compile(r"\s*\[\d{1,2}\]")
 DEEP_LINK_RE = re.compile(rf"^res_({'|'.join(SECTION_IDS)})_({'|'.join(LANGUAGES)})$")
 
 
@@ -72,17 +77,23 @@ def contents_keyboard(t: Translator, current: CurrentText) -> InlineKeyboardMark
             res.section(section_id).title, callback_data=PAGE(lang, section_id, 0)
         )
 
+    # Titles are free (up to SECTION_TITLE_MAX characters): in_rows puts side by side only
+    # those that fit a phone's width.
     rows = [
-        [button("preamble")],
-        [button(p) for p in POINTS[:3]],
-        [button(p) for p in POINTS[3:]],
-        [button("appeal"), button("participants")],
-        [button("notes")],
-        [
-            InlineKeyboardButton("📝 " + t.gettext("Short summary"), callback_data=SUMMARY(lang)),
-            InlineKeyboardButton("⬇️ " + t.gettext("Download"), callback_data=DOWNLOAD(lang)),
-        ],
-        _other_languages(lang, CONTENTS),
+        *in_rows([button("preamble")]),
+        *in_rows([button(p) for p in POINTS[:3]], per_row=3),
+        *in_rows([button(p) for p in POINTS[3:]], per_row=3),
+        *in_rows([button("appeal"), button("participants")]),
+        *in_rows([button("notes")]),
+        *in_rows(
+            [
+                InlineKeyboardButton(
+                    "📝 " + t.gettext("Short summary"), callback_data=SUMMARY(lang)
+                ),
+                InlineKeyboardButton("⬇️ " + t.gettext("Download"), callback_data=DOWNLOAD(lang)),
+            ]
+        ),
+        *in_rows(_other_languages(lang, CONTENTS)),
         [InlineKeyboardButton("◀ " + t.gettext("Main menu"), callback_data=MENU_HOME())],
     ]
     return InlineKeyboardMarkup(rows)
@@ -127,6 +138,16 @@ def page_text(t: Translator, current: CurrentText, section_id: str, part: int, l
     return "\n".join(lines)
 
 
+def share_text(section: Section) -> str:
+    """What a shared section says above its link: its title and its first line ("Point 5 —
+    Readiness to support…"), without note markers."""
+    first = next((p for p in section.paragraphs if p.strip()), "")
+    line = " ".join(_MARKER_RE.sub("", first.split("\n")[0]).split())
+    if not line:
+        return section.title
+    return f"{section.title} — {shorten(line, SHARE_LINE_MAX)}"
+
+
 def page_keyboard(
     t: Translator, current: CurrentText, section_id: str, part: int, link: str
 ) -> InlineKeyboardMarkup:
@@ -144,7 +165,7 @@ def page_keyboard(
         nav.append(InlineKeyboardButton("▶", callback_data=PAGE(lang, sid, i)))
     share_url = (
         f"https://t.me/share/url?url={quote(link, safe='')}"
-        f"&text={quote(res.section(section_id).title, safe='')}"
+        f"&text={quote(share_text(res.section(section_id)), safe='')}"
     )
     return InlineKeyboardMarkup(
         [
@@ -209,6 +230,15 @@ async def open_deep_link(update: Update, context: BotContext) -> None:
     section_id, lang = match.groups()
     if context.lang is None:
         context.lang = lang
+    if context.person is None or context.person.language is None:
+        # First contact through a shared link: one line on what this is, above the section.
+        assert update.effective_message
+        await update.effective_message.reply_text(
+            context.t.gettext(
+                "Welcome! This is the bot of the Women's Initiative for the Solidarity "
+                "Community; here is the section you opened, and /start shows all it offers."
+            )
+        )
     await show_section(update, context, lang, section_id)
 
 

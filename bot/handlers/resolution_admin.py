@@ -194,8 +194,8 @@ async def receive_file(update: Update, context: BotContext) -> int:
     )
     await message.reply_text(
         t.gettext(
-            "Draft {version} ({language}) is ready: all {count} sections and {notes} notes are "
-            "in place. Check the preview, then publish it."
+            "Draft {version} ({language}) is ready: every section and note is in place "
+            "(sections: {count}, notes: {notes}). Check the preview, then publish it."
         ).format(
             version=version_id,
             language=LANGUAGE_NAMES[lang],

@@ -11,7 +11,7 @@ from bot.i18n import LANGUAGES, N_, gettext_in
 # are separate).
 REGIONS: dict[str, str] = {
     "batken": N_("Batken Region"),
-    "chuy": N_("Chüy Region"),
+    "chuy": N_("Chuy Region"),
     "issyk_kul": N_("Issyk-Kul Region"),
     "jalal_abad": N_("Jalal-Abad Region"),
     "naryn": N_("Naryn Region"),
@@ -24,7 +24,7 @@ REGIONS: dict[str, str] = {
 OCCUPATIONS: dict[str, str] = {
     "deputy": N_("Local kenesh deputy"),
     "ngo": N_("Civil-society or NGO leader"),
-    "state": N_("State or local self-government employee"),
+    "state": N_("State or municipal employee"),
     "gender_expert": N_("Gender expert"),
     "activist": N_("Activist or community leader"),
     "other": N_("Other"),
@@ -32,16 +32,33 @@ OCCUPATIONS: dict[str, str] = {
 
 INTERESTS: dict[str, str] = {
     "human_rights": N_("Human rights"),
-    "leadership": N_("Women's leadership and political participation"),
+    "leadership": N_("Women's leadership, politics"),
     "anti_corruption": N_("Anti-corruption"),
     "peace": N_("Peacebuilding and UNSCR 1325"),
     "violence": N_("Preventing violence"),
     "trafficking": N_("Preventing trafficking"),
     "closed_institutions": N_("Rights in closed institutions"),
-    "local_government": N_("Local self-government and e-government"),
+    "local_government": N_("Local and e-government"),
 }
 
 NOTIFY_EVENTS = ("region", "all", "none")
+
+# Why a membership request is declined, as an approver picks it (a short button label) and as
+# the woman who applied reads it, in her language. An approver may also write her own words.
+DECLINE_REASONS: dict[str, tuple[str, str]] = {
+    "unconfirmed": (
+        N_("Could not confirm who she is"),
+        N_("The coordinators could not confirm who you are."),
+    ),
+    "incomplete": (
+        N_("Details incomplete"),
+        N_("The details you sent were incomplete or unclear."),
+    ),
+    "not_member": (
+        N_("Not for this community"),
+        N_("The community is for women leaders working in the regions of Kyrgyzstan."),
+    ),
+}
 
 
 # Words that name the kind of place rather than the place; dropped when matching typed names.

@@ -3,8 +3,11 @@
 UTF-8 with a byte-order mark, so that Excel shows Cyrillic names correctly. Spreadsheets run a
 cell that starts with = + - @ (or a tab or carriage return) as a formula, which can fetch a
 web address and carry the sheet's contents to it: such a text is kept text by a leading
-apostrophe. Phone numbers ("+996 …") go through the same rule, so every export writes them the
-same way: '+996 700 123 456.
+apostrophe. Phone numbers are written one way in every export (`phone`): a plus and the
+digits, which the same rule keeps as text: '+996700123456.
+
+Files are for the coordinator who asked for them: column names and values (regions,
+categories, statuses, yes/no) in her language, dates as `bot.i18n.export_datetime` writes them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,15 @@ import io
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def phone(value: str | None) -> str | None:
+    """A phone number as every export writes it: "+" and its digits ("+996 700 123-456" and
+    "996700123456", as Telegram may give a shared contact, are both "+996700123456")."""
+    if not value:
+        return None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return "+" + digits if digits else value
 
 
 def cell(value: object) -> str:

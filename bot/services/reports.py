@@ -3,7 +3,7 @@ The rules that need the database call db/reports.py, which stores what they deci
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.i18n import N_
@@ -15,7 +15,7 @@ from db.types import utcnow
 # The list in ../shared/GLOSSARY.md (section 4), in that order.
 CATEGORIES: dict[str, str] = {
     "torture": N_("Torture or ill-treatment"),
-    "violence_women": N_("Violence against women / domestic violence"),
+    "violence_women": N_("Violence against women, at home"),
     "violence_children": N_("Violence against children"),
     "sexual_violence": N_("Sexual violence"),
     "bride_kidnapping": N_("Bride kidnapping"),
@@ -23,10 +23,10 @@ CATEGORIES: dict[str, str] = {
     "discrimination": N_("Discrimination"),
     "trafficking": N_("Human trafficking"),
     "corruption": N_("Corruption"),
-    "participation": N_("Obstruction of women's political participation"),
-    "hate": N_("Threats, hate speech or radicalism"),
-    "detention": N_("Rights violations in places of detention"),
-    "defenders": N_("Pressure on human-rights defenders"),
+    "participation": N_("Obstructing women in politics"),
+    "hate": N_("Threats, hate speech, radicalism"),
+    "detention": N_("Rights abuses in detention"),
+    "defenders": N_("Pressure on rights defenders"),
     "other": N_("Other"),
 }
 
@@ -39,13 +39,34 @@ STATUSES: dict[str, str] = {
 }
 
 # new → in review → referred → resolved, or closed as not actionable; a finished report can
-# be opened again for review.
+# be opened again for review ("reopened").
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("in_review", "closed"),
     "in_review": ("referred", "resolved", "closed"),
     "referred": ("in_review", "resolved", "closed"),
     "resolved": ("in_review",),
     "closed": ("in_review",),
+}
+
+# Finished reports: reopening one moves it back to review.
+FINISHED = ("resolved", "closed")
+
+# Why a report is closed, as a coordinator picks it (a short button label) and as the reporter
+# reads it, in her language. A coordinator may also write a reason in her own words.
+CLOSE_REASONS: dict[str, tuple[str, str]] = {
+    "too_little": (
+        N_("Not enough to act on"),
+        N_("There was not enough information for the coordinators to act on."),
+    ),
+    "outside": (
+        N_("Outside what we do"),
+        N_("It is outside what the community can help with; the help lines may be able to."),
+    ),
+    "duplicate": (
+        N_("Same as another report"),
+        N_("It is the same as another report, which the coordinators follow."),
+    ),
+    "asked": (N_("She asked to close it"), N_("You asked for it to be closed.")),
 }
 
 OCCURRED: dict[str, str] = {
@@ -69,22 +90,41 @@ def can_move(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, ())
 
 
+def is_reopening(current: str, target: str) -> bool:
+    """A finished report back to review."""
+    return current in FINISHED and target == "in_review"
+
+
+def takes_answers(status: str) -> bool:
+    """Whether the reporter may still answer the coordinators' replies (not once it is
+    closed; she can file a new report)."""
+    return status != "closed"
+
+
 async def move_report(
     db: Database,
     report_id: int,
     target: str,
     *,
     actor_id: int,
-    outbox: Sequence[Outgoing] = (),
+    outbox: Callable[[int | None], Sequence[Outgoing]] | Sequence[Outgoing] = (),
+    reply: str | None = None,
 ) -> str | None:
     """Move a report along if the rules allow it from where it is now; returns the status it
     had, or None if the move is not allowed (any more: another coordinator may have moved it).
-    `outbox`: the messages that tell of the move, kept only if it is made."""
+    `outbox`: the messages that tell of the move, kept only if it is made; `reply`: a reason in
+    the coordinator's words, kept in the thread (`outbox` may then be a function of its id)."""
     if target not in STATUSES:
         return None
     allowed_from = [current for current in TRANSITIONS if can_move(current, target)]
     return await set_status(
-        db, report_id, target, actor_id=actor_id, only_from=allowed_from, outbox=outbox
+        db,
+        report_id,
+        target,
+        actor_id=actor_id,
+        only_from=allowed_from,
+        outbox=outbox,
+        reply=reply,
     )
 
 

@@ -15,7 +15,7 @@ from db.engine import Database
 from db.models import Delivery
 from db.roles import set_grants
 from sandbox import Fault, Sandbox, SimUser
-from tests.e2e.helpers import LANGUAGE_BUTTONS, wait_text
+from tests.e2e.helpers import choose_language, wait_text
 from tests.e2e.runner import COORDINATOR_ID
 from tests.e2e.test_alerts import say_danger
 from tests.e2e.test_process import bot_env, spawn_bot
@@ -58,8 +58,7 @@ async def person(sandbox: Sandbox, name: str, lang: str, user_id: int | None = N
     user = sandbox.add_user(first_name=name, language_code=lang, user_id=user_id)
     await user.send("/start")
     await user.next_bot_message(timeout=15)
-    await user.press(LANGUAGE_BUTTONS[lang])
-    await user.next_bot_message(timeout=15)
+    await choose_language(user, lang, seconds=15)
     return user
 
 

@@ -130,7 +130,7 @@ async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
     assert refused["text"] == tr("ru", "Only coordinators and the lead of her region can decide.")
 
     await osh_lead.press("✅ " + tr("ru", "Approve"))
-    await wait_text(osh_lead, "→ " + tr("ru", "Approved"))
+    await wait_text(osh_lead, part("ru", "Approved by {name}, {date}"))
     told = await wait_text(
         ainura, tr("ky", "Your membership of the solidarity community is approved. Welcome!")
     )
@@ -140,9 +140,11 @@ async def test_full_sign_up_in_kyrgyz_and_approval_by_the_lead_of_her_region(
     actions = [e.action for e in await audit_entries(bot.application.db)]
     assert "member.approved" in actions
 
-    # The coordinator's copy of the request is now stale.
-    late = await coordinator.callback_answer(await coordinator.press("✅ Approve"))
-    assert late["text"] == "This request has already been decided."
+    # The coordinator's copy of the request now says who decided, without buttons.
+    await bot.settle()
+    copy = next(m for m in coordinator.bot_messages() if "New membership request" in m.text)
+    assert copy.edited and copy.buttons == []
+    assert "✅ Approved by Гульнара" in copy.text
 
 
 async def test_back_edit_and_invalid_input_keep_what_she_entered(
@@ -371,14 +373,20 @@ async def test_decline_from_the_members_desk_keeps_the_other_requests(
     page = await wait_text(coordinator, "Pending approvals")
     assert {"✖ Decline 1", "✅ Approve 2"} <= set(buttons(page))
     await coordinator.press("✖ Decline 1")
-    await coordinator.wait_for(lambda u: "✖ Decline 1" not in buttons(u.last_bot_message()))
-    assert "✅ Approve 2" in buttons(coordinator.last_bot_message())  # Zarina's request stays
+    # Declining asks first, with a reason; the page gives way to the question.
+    await wait_text(coordinator, head("en", "Decline this request?"))
+    await coordinator.press("Decline without a reason")
+    await wait_text(coordinator, part("en", "Declined by {name}, {date}"))
     told = await wait_text(ainura, head("ky", "Your membership request was not approved"))
     assert "/join" in told.text
     assert await get_member(bot.application.db, ainura.id) is None  # declined: erased
     entries = [e.action for e in await audit_entries(bot.application.db)]
     assert "member.declined" in entries
-    await coordinator.press("✅ Approve 2")
+    # Back to the list: Zarina's request stays.
+    await coordinator.press("⏳ Pending approvals")
+    await coordinator.wait_for(lambda u: "✅ Approve 1" in buttons(u.last_bot_message()))
+    assert "Зарина" in (coordinator.last_bot_message() or told).text
+    await coordinator.press("✅ Approve 1")
     await wait_text(
         zarina, tr("ky", "Your membership of the solidarity community is approved. Welcome!")
     )

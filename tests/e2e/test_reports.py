@@ -308,7 +308,7 @@ async def test_coordinators_edit_the_help_lines(sandbox: Sandbox, bot: BotRunner
     coordinator = await started(
         sandbox, "Coordinator", "en", user_id=COORDINATOR_ID, username="coordinator"
     )
-    await coordinator.send("/setcontacts")
+    await coordinator.send("/setcontacts file")  # the bulk way: the whole list as a file
     template = await coordinator.next_bot_message()
     assert template.kind == "document" and template.file_name == "help_contacts.json"
     assert template.file_id is not None

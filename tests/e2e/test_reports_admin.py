@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.handlers.reports_desk import raise_stale_reports
 from bot.handlers.reports_desk.replies import REPLY_MAX
+from bot.i18n import get_translator
 from db.audit import AuditRecord, audit_entries
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
 from db.reports import set_status as store_status
@@ -41,8 +42,8 @@ SECRETS = (REPORTER_NAME, "Secretova", REPORTER_USERNAME, REPORTER_PHONE, "99670
 STORY = "He was beaten in the <b>cell</b> of the Osh police station & threatened"
 PDF = b"%PDF-1.4 medical certificate"
 WRITE_REPLY = (
-    "Write your reply to the reporter of {ref} in one message. She will see it as coming from "
-    "the coordinators, without your name."
+    "Write your reply to the reporter of {ref} in one message, or send a photo or document with "
+    "a caption. She will see it as coming from the coordinators, without your name."
 )
 WRITE_NOTE = (
     "Write the internal note on {ref} in one message. Only coordinators see notes; the reporter "
@@ -145,10 +146,15 @@ async def test_list_filters_and_pages(sandbox: Sandbox, bot: BotRunner) -> None:
     assert shown(1, 8, 10, 1, 2) in first.text
     rows = [label for label in buttons(first) if label.startswith(("R-", "⚠️ R-"))]
     assert len(rows) == 8
-    # Newest first; a report in danger is marked.
+    # Newest first; a report in danger is marked. A button carries the reference and the day
+    # (it fits a phone); region, category and status are in the message, a line each.
     new = en("new")
-    assert rows[0].startswith(f"⚠️ {talas[-1].ref} · {TALAS} · {TRAFFICKING} · {new} · ")
-    assert f"{osh[-1].ref} · {OSH} · {TORTURE} · {new} · " in rows[3]
+    day = get_translator("en", bot.settings.timezone).short_date(talas[-1].created_at)
+    assert rows[0] == f"⚠️ {talas[-1].ref} · {day}"
+    assert rows[3] == f"{osh[-1].ref} · {day}"
+    lines = first.text.split("\n")
+    assert f"⚠️ {talas[-1].ref} · {TALAS} · {TRAFFICKING} · {new}" in lines
+    assert f"{osh[-1].ref} · {OSH} · {TORTURE} · {new}" in lines
     assert "▶" in buttons(first) and "◀" not in buttons(first)
     assert all(len(d.encode()) <= 64 for d in all_data(first))
 
@@ -287,14 +293,16 @@ async def test_anonymous_report_shows_nobody_in_card_files_and_export(
     raw = sandbox.files[export.file_id].data
     assert raw.startswith(b"\xef\xbb\xbf")
     header, row = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert header[:3] == ["ref", "created_at", "category"]
+    assert header[:3] == [en("Reference"), en("Received"), en("Category")]
     record = dict(zip(header, row, strict=True))
-    assert record["ref"] == report.ref and record["text"] == STORY
-    assert record["anonymous"] == "yes" and record["attachments"] == "2"
-    assert record["reporter_name"] == record["reporter_username"] == record["reporter_phone"] == ""
-    assert hashlib.sha256(photo).hexdigest() in record["sha256"]
+    assert record[en("Reference")] == report.ref and record[en("What happened")] == STORY
+    assert record[en("Anonymous")] == en("yes") and record[en("Attachments")] == "2"
+    names = ("Reporter's name", "Reporter's username", "Reporter's phone")
+    assert [record[en(name)] for name in names] == ["", "", ""]
+    assert hashlib.sha256(photo).hexdigest() in record[en("SHA-256 of the attachments")]
     # The day only (in Asia/Bishkek): no more is kept of a report's times.
-    assert record["created_at"] == utcnow().astimezone(ZoneInfo("Asia/Bishkek")).date().isoformat()
+    today = utcnow().astimezone(ZoneInfo("Asia/Bishkek")).date().isoformat()
+    assert record[en("Received")] == today
 
     await bot.settle()
     seen = [raw.decode("utf-8-sig")]
@@ -331,10 +339,11 @@ async def test_named_reporter_is_in_the_export(sandbox: Sandbox, bot: BotRunner)
     assert export.file_id is not None
     rows = list(csv.DictReader(io.StringIO(sandbox.files[export.file_id].data.decode("utf-8-sig"))))
     assert len(rows) == 1
-    assert rows[0]["reporter_name"] == REPORTER_NAME
-    assert rows[0]["reporter_username"] == REPORTER_USERNAME
-    assert rows[0]["reporter_phone"] == "'" + REPORTER_PHONE  # kept as text in spreadsheets
-    assert rows[0]["text"] == "'=HYPERLINK(evil)"
+    assert rows[0][en("Reporter's name")] == REPORTER_NAME
+    assert rows[0][en("Reporter's username")] == REPORTER_USERNAME
+    # Kept as text in spreadsheets, written as in every export.
+    assert rows[0][en("Reporter's phone")] == "'" + REPORTER_PHONE
+    assert rows[0][en("What happened")] == "'=HYPERLINK(evil)"
     exported = next(e for e in await audit_of(bot) if e.action == "reports.exported")
     assert exported.details == {
         "count": 1,
@@ -546,7 +555,8 @@ async def test_with_leads_see_reports_a_lead_reads_her_region_only(
         await lead.wait_for(lambda u: f"rep:open:{osh.id}" in all_data(u.last_bot_message()))
 
         await press_data(lead, f"rep:open:{osh.id}")
-        await lead.wait_for(lambda u: osh.ref in (u.last_bot_message() or listing).text)
+        title = tr("ru", "Report {ref}", ref=osh.ref)
+        await lead.wait_for(lambda u: title in (u.last_bot_message() or listing).text)
         card = lead.last_bot_message()
         assert card is not None and STORY in card.text
         card_data = all_data(card)

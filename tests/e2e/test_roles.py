@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
+from bot.i18n import export_datetime
 from db.audit import audit_entries
-from db.members import MemberDraft, create_member
+from db.members import MemberDraft, create_member, get_member
 from db.roles import grants_of, set_grants
 from sandbox import Entry, Sandbox, SimUser, scope_key
 from tests.e2e.helpers import buttons, started, wait_text
@@ -87,7 +88,7 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
     await coordinator.send("/roles")
     prompt = await coordinator.next_bot_message()
     assert en("Send part of a name to find a member, or choose a region.") in prompt.text
-    assert {OSH, BISHKEK, en("Chüy Region")} <= set(buttons(prompt))
+    assert {OSH, BISHKEK, en("Chuy Region")} <= set(buttons(prompt))
     await coordinator.send("<test")
     results = await coordinator.next_bot_message()
     assert "🔎 " + en("Members whose name contains “{query}”").format(query="<test") in (
@@ -307,33 +308,28 @@ async def test_coordinator_exports_members_as_csv(sandbox: Sandbox, bot: BotRunn
     data = sandbox.files[document.file_id].data
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == [
-        "user_id",
-        "name",
-        "region",
-        "district",
-        "occupation",
-        "interests",
-        "phone",
-        "status",
-        "joined_at",
-        "language",
-    ]
+    # In the coordinator's language: column names, regions, who she is, interests, statuses.
+    columns = ["Telegram id", "Name", "Region", "District, town or village", "Who she is"]
+    columns += ["Interests", "Phone", "Status", "Joined", "Language"]
+    assert rows[0] == [en(column) for column in columns]
     by_id = {row[0]: row for row in rows[1:]}
     assert len(by_id) == 2
     first = by_id[str(aigul.id)]
     assert first[1:8] == [
         "Айгүл Асанова",
-        "naryn",
+        NARYN,
         "Кочкор",
-        "ngo",
-        "human_rights;peace",
-        "'+996 700 123 456",  # one phone format in every export: kept as text
-        "approved",
+        en("Civil-society or NGO leader"),
+        en("Human rights") + "; " + en("Peacebuilding and UNSCR 1325"),
+        "'+996700123456",  # one phone format in every export: kept as text
+        en("approved"),
     ]
-    assert first[8].endswith("+06:00") and first[9] == "en"  # shown in Asia/Bishkek time
+    member = await get_member(bot.application.db, aigul.id)
+    assert member is not None
+    assert first[8] == export_datetime(member.joined_at, bot.settings.tz)  # Bishkek time
+    assert first[9] == "English"
     second = by_id[str(trick.id)]
-    assert second[1] == "'=HYPERLINK(1)" and second[6] == "" and second[7] == "pending"
+    assert second[1] == "'=HYPERLINK(1)" and second[6] == "" and second[7] == en("pending")
 
     exported = (await audit_entries(bot.application.db))[0]
     assert exported.action == "members.exported" and exported.actor_id == COORDINATOR_ID

@@ -9,8 +9,13 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import BotContext
-from bot.handlers.membership import approvals, join, profile
+from bot.handlers.membership import approvals, decline, join, profile
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return [*join.build_handlers(), *profile.build_handlers(), *approvals.build_handlers()]
+    return [
+        *join.build_handlers(),
+        *profile.build_handlers(),
+        *approvals.build_handlers(),
+        *decline.build_handlers(),
+    ]

@@ -10,15 +10,19 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import JOIN_START, MENU_LANGUAGE, Callback, choice
 from bot.context import BotContext
+from bot.delivery import Recipient, Rendered, renderer
 from bot.forms import Form, Turn
 from bot.handlers.membership.steps import PROFILE_STEPS, details_lines
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.keyboards import in_rows
-from bot.menu import main_menu_keyboard, main_menu_text, refresh_commands
+from bot.keyboards import in_rows, region_names
+from bot.menu import main_menu, refresh_commands
+from bot.notify import to_each
 from bot.replies import edit_or_send
 from bot.services.community import NOTIFY_EVENTS
+from bot.services.roles import all_coordinators
 from db.members import MemberInfo, erase_member, get_member, update_member
-from db.roles import grants_of
+from db.outbox import Outgoing
+from db.roles import grants_of, leads_of
 
 EDIT = Callback("prof:edit", choice(step.name for step in PROFILE_STEPS))
 EVENTS = Callback("prof:events")
@@ -195,7 +199,8 @@ async def toggle_announcements(update: Update, context: BotContext) -> None:
 
 
 async def ask_leave(update: Update, context: BotContext) -> None:
-    """/leave: confirm before erasing."""
+    """/leave: confirm before erasing; a regional lead or coordinator hears that her role ends
+    too."""
     assert update.effective_user
     t = context.t
     if await get_member(context.db, update.effective_user.id) is None:
@@ -203,13 +208,22 @@ async def ask_leave(update: Update, context: BotContext) -> None:
             update, context, t.gettext("You are not a member of the community."), None
         )
         return
+    text = t.gettext(
+        "Leave the community? Your name, phone, district and interests will be erased now, "
+        "and your membership ends. Incident reports you sent are not affected."
+    )
+    coordinator, regions = await grants_of(context.db, update.effective_user.id)
+    if regions:
+        text += "\n\n⚠️ " + t.gettext(
+            "You are the regional lead of {regions}: leaving ends that role too, and the "
+            "coordinators are told that the region has no lead."
+        ).format(regions=region_names(t, regions))
+    if coordinator:
+        text += "\n\n⚠️ " + t.gettext("You are a coordinator: leaving ends that role too.")
     await edit_or_send(
         update,
         context,
-        t.gettext(
-            "Leave the community? Your name, phone, district and interests will be erased now, "
-            "and your membership ends. Incident reports you sent are not affected."
-        ),
+        text,
         InlineKeyboardMarkup(
             [
                 [
@@ -233,11 +247,19 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     t = context.t
     user_id = update.effective_user.id
     if answer == "no":
-        await edit_or_send(update, context, main_menu_text(t), main_menu_keyboard(t))
+        text, markup = await main_menu(context, user_id)
+        await edit_or_send(update, context, text, markup)
         return
     coordinator, regions = await grants_of(context.db, user_id)
+    # The regions she led that nobody else leads: the coordinators are told, with the erasure.
+    leaderless = [r for r in sorted(regions) if not (await leads_of(context.db, r)) - {user_id}]
+    told: list[Outgoing] = []
+    if leaderless:
+        coordinators = await all_coordinators(context.db, context.settings) - {user_id}
+        told = to_each(coordinators, "region.no_lead", {"regions": leaderless})
     # Her membership, roles, name and the audit entries about her (db/members.py).
-    erased = await erase_member(context.db, user_id, actor_id=user_id)
+    erased = await erase_member(context.db, user_id, actor_id=user_id, outbox=told)
+    context.app.wake_sender()
     if coordinator or regions:
         await refresh_commands(context.application, user_id)  # back to the public menu
     if context.user_data is not None:
@@ -248,6 +270,18 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
         else t.gettext("You are not a member of the community.")
     )
     await edit_or_send(update, context, text, None)
+
+
+@renderer("region.no_lead")
+async def render_no_lead(r: Recipient) -> Rendered:
+    """The coordinators hear that a region lost its only lead (she left the community)."""
+    t = r.t
+    regions = region_names(t, r.params.get("regions", []))
+    text = t.gettext(
+        "The regional lead of {regions} left the community; the region has no lead now. "
+        "/roles makes another member its lead."
+    ).format(regions=regions)
+    return Rendered("⚠️ " + text)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:

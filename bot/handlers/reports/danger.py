@@ -19,7 +19,13 @@ from bot.forms import Incoming, Turn
 from bot.i18n import Translator
 from bot.keyboards import category_name, region_name
 from bot.notify import to_each
-from bot.services.help_contacts import Contact, contacts_for, current_directory
+from bot.services.help_contacts import (
+    UNCHECKED,
+    Contact,
+    contacts_for,
+    current_directory,
+    directory_confirmed,
+)
 from bot.services.roles import report_viewers
 from db.engine import Database
 from db.mutes import is_muted
@@ -40,7 +46,8 @@ def format_contacts(contacts: list[Contact], lang: str) -> str:
 async def help_lines(db: Database, t: Translator, category: str | None, region: str | None) -> str:
     """The help lines for this category and region, in her language."""
     directory = await current_directory(db)
-    return format_contacts(contacts_for(directory, category, region), t.lang)
+    text = format_contacts(contacts_for(directory, category, region), t.lang)
+    return text if await directory_confirmed(db) else f"{text}\n<i>{t.gettext(UNCHECKED)}</i>"
 
 
 async def accept_danger(turn: Turn, incoming: Incoming) -> bool:

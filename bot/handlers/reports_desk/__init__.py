@@ -1,7 +1,8 @@
 """The coordinators' desk of incident reports, one module per job:
 
 - listing.py   /reports: counts, filters (status, region, category) and the list in pages
-- card.py      a report's card, taking it, status changes (the reporter is told)
+- card.py      a report's card, and taking it
+- status.py    status changes (the reporter is told); closing asks for a reason; reopening
 - files.py     a report's attachments, each with its SHA-256
 - replies.py   replies to the reporter and internal notes (a short conversation)
 - export.py    the filtered reports as a CSV file
@@ -22,13 +23,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.callbacks import OPEN_REPORT
 from bot.context import BotContext
 
-from .callbacks import BACK, EXPORT, FILES, FULL_TEXT, LIST, MOVE, PICK, TAKE
-from .card import change_status, open_card, send_full_text, take_report
+from .callbacks import BACK, EXPORT, FILES, FULL_TEXT, LIST, PICK, TAKE
+from .card import open_card, send_full_text, take_report
 from .export import export_csv
 from .files import send_attachments
 from .listing import back_to_list, list_page, pick_filter, show_reports
 from .reminders import raise_stale_reports, schedule_jobs
 from .replies import compose_conversation
+from .status import build_handlers as status_handlers
 
 __all__ = ["build_handlers", "raise_stale_reports", "schedule_jobs"]
 
@@ -36,13 +38,13 @@ __all__ = ["build_handlers", "raise_stale_reports", "schedule_jobs"]
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         compose_conversation(),
+        *status_handlers(),
         CommandHandler("reports", show_reports),
         CallbackQueryHandler(list_page, pattern=LIST.pattern),
         CallbackQueryHandler(pick_filter, pattern=PICK.pattern),
         CallbackQueryHandler(back_to_list, pattern=BACK.pattern),
         CallbackQueryHandler(open_card, pattern=OPEN_REPORT.pattern),
         CallbackQueryHandler(take_report, pattern=TAKE.pattern),
-        CallbackQueryHandler(change_status, pattern=MOVE.pattern),
         CallbackQueryHandler(send_attachments, pattern=FILES.pattern),
         CallbackQueryHandler(send_full_text, pattern=FULL_TEXT.pattern),
         CallbackQueryHandler(export_csv, pattern=EXPORT.pattern),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.callbacks import ID, PAGE, Callback, choice, optional
+from bot.callbacks import ID, REPORTS_LIST, Callback, choice, optional
 from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, STATUSES
 
@@ -19,7 +19,7 @@ ANY_REGION = optional(choice(REGIONS))
 ANY_CATEGORY = optional(choice(CATEGORIES))
 FILTER_KINDS = ("st", "rg", "cat")  # status, region, category
 
-LIST = Callback("rep:ls", ANY_STATUS, ANY_REGION, ANY_CATEGORY, PAGE)  # a page of the list
+LIST = REPORTS_LIST  # a page of the list (the desk opens it too)
 PICK = Callback("rep:pk", choice(FILTER_KINDS), ANY_STATUS, ANY_REGION, ANY_CATEGORY)
 EXPORT = Callback("rep:csv", ANY_STATUS, ANY_REGION, ANY_CATEGORY)
 BACK = Callback("rep:back")  # the list as she left it

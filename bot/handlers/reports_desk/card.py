@@ -1,6 +1,6 @@
-"""A report's card: its facts and thread within Telegram's limit (the whole as a file), taking
-it, and moving it along (the reporter is told in her language). A reporter who asked to stay
-anonymous is never named: not in cards, buttons, files or logs."""
+"""A report's card: its facts and thread within Telegram's limit (the whole as a file), and
+taking it. A reporter who asked to stay anonymous is never named: not in cards, buttons, files
+or logs. Moving it along is status.py."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot.callbacks import OPEN_REPORT
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.keyboards import category_name, in_rows, occurred_name, region_name, status_name
 from bot.replies import edit_or_send
-from bot.services.reports import TRANSITIONS, move_report
+from bot.services.reports import TRANSITIONS, is_reopening
 from bot.services.roles import Roles, roles_of
 from bot.text import shorten, utf16_len
 from db.reports import Reporter, ReportInfo, assign, get_report, record_view, reporter_of
@@ -22,13 +22,13 @@ from db.users import get_user
 
 from .access import load
 from .callbacks import BACK, FILES, FULL_TEXT, MOVE, NOTE, REPLY, TAKE
-from .replies import to_reporter
 
 log = logging.getLogger(__name__)
 
 CARD_BUDGET = 4000  # what a card may use of Telegram's 4096, leaving room for the "cut" note
 THREAD_BUDGET = 1500  # the part of a long card given to the thread
 THREAD_ITEM_MAX = 600  # characters of one thread message shown on a long card
+CAPTION_MAX = 200  # characters of a file's caption shown on the card
 
 
 def identity_text(reporter: Reporter) -> str:
@@ -68,6 +68,9 @@ async def card_parts(
         t.gettext("When it happened: {value}").format(value=occurred_name(t, report.occurred)),
         # Only the day is kept of a report's times (README: what a stolen database reveals).
         t.gettext("Received: {value}").format(value=t.date(report.created_at)),
+        t.gettext("Reporter's language: {value}").format(
+            value=LANGUAGE_NAMES.get(report.reporter_lang, report.reporter_lang)
+        ),
         t.gettext("Updated: {value}").format(value=t.date(report.updated_at)),
     ]
     if report.assigned_to is not None:
@@ -83,6 +86,13 @@ async def card_parts(
         who = identity_text(reporter) if reporter else "—"
         lines.append(t.gettext("Reported by: {value}").format(value=who))
     lines.append(t.gettext("Attachments: {count}").format(count=len(report.attachments)))
+    for number, item in enumerate(report.attachments, start=1):
+        if item.caption:
+            # What she wrote with a photo or file belongs to it.
+            caption = shorten(item.caption, CAPTION_MAX)
+            lines.append(
+                t.gettext("File {number}: “{caption}”").format(number=number, caption=caption)
+            )
 
     thread = []
     for message in report.thread:
@@ -97,7 +107,15 @@ async def card_parts(
                 heading = t.gettext("Reply to the reporter by {name}, {date}").format(
                     name=name, date=when
                 )
-        thread.append((heading, message.text))
+        body = message.text
+        if message.file_kind is not None:
+            sent = (
+                t.gettext("(with a photo)")
+                if message.file_kind == "photo"
+                else t.gettext("(with a file)")
+            )
+            body = f"{body}\n📎 {sent}" if body else f"📎 {sent}"
+        thread.append((heading, body))
     return lines, thread
 
 
@@ -159,11 +177,16 @@ def card_keyboard(
         if report.assigned_to != viewer_id:
             rows.append([InlineKeyboardButton("🙋 " + t.gettext("Take"), callback_data=TAKE(rid))])
         moves = [
-            InlineKeyboardButton("→ " + status_name(t, target), callback_data=MOVE(rid, target))
+            InlineKeyboardButton(
+                "↩️ " + t.gettext("Reopen")
+                if is_reopening(report.status, target)
+                else "→ " + status_name(t, target),
+                callback_data=MOVE(rid, target),
+            )
             for target in TRANSITIONS.get(report.status, ())
         ]
         rows += in_rows(moves)
-        rows.append(
+        rows += in_rows(
             [
                 InlineKeyboardButton(
                     "✉️ " + t.gettext("Reply to the reporter"), callback_data=REPLY(rid)
@@ -183,8 +206,7 @@ def card_keyboard(
         extra.append(
             InlineKeyboardButton("📄 " + t.gettext("Full text"), callback_data=FULL_TEXT(rid))
         )
-    if extra:
-        rows.append(extra)
+    rows += in_rows(extra)
     rows.append([InlineKeyboardButton("◀ " + t.gettext("Back to the list"), callback_data=BACK())])
     return InlineKeyboardMarkup(rows)
 
@@ -252,36 +274,4 @@ async def take_report(update: Update, context: BotContext) -> None:
     log.info("Report %s taken by %s", report.id, update.effective_user.id)
     fresh = await get_report(context.db, report.id) or report
     notice = context.t.gettext("You have taken this report.")
-    await show_card(update, context, roles, fresh, notice=notice)
-
-
-async def change_status(update: Update, context: BotContext) -> None:
-    """Move the report along and tell the reporter."""
-    report_id, target = MOVE.values(context.match)
-    loaded = await load(update, context, "report status", report_id, write=True)
-    if loaded is None:
-        return
-    roles, report = loaded
-    assert update.effective_user
-    t = context.t
-    actor = update.effective_user.id
-    reporter = await to_reporter(context, report, "report.status", {"status": target})
-    previous = await move_report(context.db, report.id, target, actor_id=actor, outbox=reporter)
-    if previous is None:
-        # A stale or forged button. Only an alert: re-drawing an unchanged card would be an
-        # edit to identical content, which Telegram refuses.
-        assert update.callback_query
-        fresh = await get_report(context.db, report.id) or report
-        notice = t.gettext("This change is not possible: the report is now “{status}”.").format(
-            status=status_name(t, fresh.status)
-        )
-        await update.callback_query.answer(notice, show_alert=True)
-        return
-    context.app.wake_sender()
-    fresh = await get_report(context.db, report.id) or report
-    log.info("Report %s moved from %s to %s by %s", report.id, previous, target, actor)
-    if reporter:
-        notice = t.gettext("Status changed. The reporter will be told.")
-    else:
-        notice = t.gettext("Status changed. This report has no reporter to tell.")
     await show_card(update, context, roles, fresh, notice=notice)

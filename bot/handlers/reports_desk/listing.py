@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
-from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -16,29 +16,32 @@ from bot.keyboards import category_name, in_rows, region_name, status_name
 from bot.replies import edit_or_send
 from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, STATUSES
-from bot.services.roles import Roles
-from db.reports import ReportInfo, count_by_status, list_reports
+from bot.services.roles import Roles, may_see_reports
+from bot.text import shorten
+from db.reports import ReportInfo, count_by_status, find_report, list_reports
 
 from .access import allowed, visible_regions
 from .callbacks import EXPORT, LIST, PICK, Filters
+from .card import show_card
 
 PAGE_SIZE = 8
-
-
-def _short_date(t: Translator, value: datetime) -> str:
-    return t.short_date(value)  # only the day is kept of a report's times
+REF_RE = re.compile(r"^[Rr]-\d{4}-\d{4,6}$")
 
 
 def row_label(t: Translator, report: ReportInfo) -> str:
-    """R-2026-0042 · Osh Region · Torture or ill-treatment · new · 23 Nov (plain text)."""
+    """A report's button: ⚠️ R-2026-0042 · 23 Nov (plain text; the rest is in `row_line`)."""
+    return ("⚠️ " if report.danger else "") + f"{report.ref} · {t.short_date(report.created_at)}"
+
+
+def row_line(t: Translator, report: ReportInfo) -> str:
+    """A report in the list's text: R-2026-0042 · Osh Region · Torture… · new (HTML)."""
     parts = [
         report.ref,
         region_name(t, report.region),
         category_name(t, report.category),
         status_name(t, report.status),
-        _short_date(t, report.created_at),
     ]
-    return ("⚠️ " if report.danger else "") + " · ".join(parts)
+    return ("⚠️ " if report.danger else "") + html.escape(" · ".join(parts))
 
 
 async def list_view(
@@ -90,6 +93,7 @@ async def list_view(
                 )
             )
         )
+        lines += [row_line(t, r) for r in reports]
     else:
         lines.append(html.escape(t.gettext("No reports match these filters.")))
 
@@ -173,8 +177,34 @@ async def show_list(update: Update, context: BotContext, f: Filters, action: str
 
 
 async def show_reports(update: Update, context: BotContext) -> None:
-    """/reports: counts by status, filters and the first page of the list."""
+    """/reports: counts by status, filters and the first page of the list; /reports R-2026-0003
+    opens that report's card."""
+    wanted = " ".join(context.args or []).strip()
+    if wanted and update.callback_query is None:
+        await find_by_ref(update, context, wanted)
+        return
     await show_list(update, context, Filters(), "/reports")
+
+
+async def find_by_ref(update: Update, context: BotContext, wanted: str) -> None:
+    """A report's card by its reference; the same checks as its Open button."""
+    roles = await allowed(update, context, "/reports by reference", write=False)
+    if roles is None:
+        return
+    t = context.t
+    assert update.effective_message
+    report = await find_report(context.db, wanted) if REF_RE.match(wanted) else None
+    if report is None or not may_see_reports(roles, context.settings, report.region):
+        await update.effective_message.reply_text(
+            html.escape(
+                t.gettext(
+                    "No report {ref} was found. A reference looks like R-2026-0003; /reports "
+                    "shows the list."
+                ).format(ref=shorten(wanted, 40))
+            )
+        )
+        return
+    await show_card(update, context, roles, report)
 
 
 async def list_page(update: Update, context: BotContext) -> None:

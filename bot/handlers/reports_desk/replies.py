@@ -1,6 +1,6 @@
-"""Replies to the reporter (relayed by the bot, without the coordinator's name) and internal
-notes: a short conversation that waits for one message. Nothing else she writes meanwhile goes
-to the reporter: a command ends it."""
+"""Replies to the reporter (relayed by the bot, without the coordinator's name; a text, or a
+photo or document with a caption) and internal notes: a short conversation that waits for one
+message. Nothing else she writes meanwhile goes to the reporter: a command ends it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -24,9 +24,11 @@ from bot import keys
 from bot.callbacks import ANSWER_REPLY, OPEN_REPORT
 from bot.context import BotContext, SolidarityApp
 from bot.conversation import persistent_conversation
-from bot.delivery import NOTICE, Recipient, Rendered, renderer, result_hook
+from bot.delivery import NOTICE, Recipient, Rendered, renderer, result_hook, sent_hook
 from bot.i18n import Translator
 from bot.keyboards import status_name
+from bot.services.reports import CLOSE_REASONS, takes_answers
+from db.copies import record_copy
 from db.outbox import Outgoing, send_later
 from db.reports import ReportInfo, add_message, get_report, reporter_of, thread_message
 from db.types import utcnow
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 
 WAITING_TEXT = 1
 REPLY_MAX = 3500  # a reply must fit into one message to the reporter with its heading
+CAPTION_MAX = 800  # a photo's or document's caption must fit Telegram's 1024 with the heading
+REPLY_COPY = "report.reply"  # the kind of a reply's copy in db/copies.py (subject: the reply)
 COMPOSE_TTL = timedelta(hours=1)  # a reply waiting longer than this is not sent
 
 
@@ -56,7 +60,9 @@ async def to_reporter(
 
 @renderer("report.reply")
 async def render_reply(r: Recipient) -> Rendered | None:
-    """A coordinator's reply, relayed without her name; the reporter can answer it."""
+    """A coordinator's reply, relayed without her name (with its photo or document); the
+    reporter can answer it while the report is not closed. With "edit": the reply she got
+    earlier, redrawn (its Answer button gone once the report is closed)."""
     report = await get_report(r.app.db, int(r.params["report"]))
     message = await thread_message(r.app.db, int(r.params["message"]))
     if report is None or message is None:
@@ -65,11 +71,31 @@ async def render_reply(r: Recipient) -> Rendered | None:
     heading = t.gettext("Reply from the coordinators about your report {ref}:").format(
         ref=report.ref
     )
-    answer = InlineKeyboardButton("↩️ " + t.gettext("Answer"), callback_data=ANSWER_REPLY(report.id))
+    text = "💬 " + html.escape(heading)
+    if message.text:
+        text += "\n\n" + html.escape(message.text)
+    markup = None
+    if takes_answers(report.status):
+        answer = InlineKeyboardButton(
+            "↩️ " + t.gettext("Answer"), callback_data=ANSWER_REPLY(report.id)
+        )
+        markup = InlineKeyboardMarkup([[answer]])
+    edit = r.params.get("edit")
     return Rendered(
-        "💬 " + html.escape(heading) + "\n\n" + html.escape(message.text),
-        InlineKeyboardMarkup([[answer]]),
+        text,
+        markup,
+        photo=message.file_id if message.file_kind == "photo" else None,
+        document=message.file_id if message.file_kind == "document" else None,
+        edit=None if edit is None else int(edit),
     )
+
+
+@sent_hook("report.reply")
+async def keep_reply_copy(
+    app: SolidarityApp, chat_id: int, params: dict[str, Any], message_id: int
+) -> None:
+    """Where the reply is in her chat, to take its Answer button away when the report closes."""
+    await record_copy(app.db, REPLY_COPY, int(params["message"]), chat_id, message_id)
 
 
 @result_hook("report.reply")
@@ -96,14 +122,31 @@ async def render_undelivered(r: Recipient) -> Rendered | None:
 
 @renderer("report.status")
 async def render_status(r: Recipient) -> Rendered | None:
+    """Her report moved on; when it was closed, why (a reason picked, in her language, or the
+    coordinator's own words); when it was reopened, that it is looked at again."""
     report = await get_report(r.app.db, int(r.params["report"]))
     if report is None:
         return None
     t = r.t
-    text = t.gettext("Your report {ref} is now: {status}").format(
-        ref=report.ref, status=status_name(t, str(r.params["status"]))
-    )
-    return Rendered("ℹ️ " + html.escape(text))
+    if r.params.get("reopened"):
+        text = t.gettext(
+            "Your report {ref} has been reopened: the coordinators are looking at it again."
+        ).format(ref=report.ref)
+    else:
+        text = t.gettext("Your report {ref} is now: {status}").format(
+            ref=report.ref, status=status_name(t, str(r.params["status"]))
+        )
+    reason = r.params.get("reason")
+    why = None
+    if reason in CLOSE_REASONS:
+        why = t.gettext(CLOSE_REASONS[reason][1])
+    elif r.params.get("message") is not None:
+        written = await thread_message(r.app.db, int(r.params["message"]))
+        why = written.text if written is not None else None
+    rendered = "ℹ️ " + html.escape(text)
+    if why:
+        rendered += "\n" + html.escape(t.gettext("The reason: {reason}").format(reason=why))
+    return Rendered(rendered)
 
 
 def _open_button(t: Translator, report: ReportInfo) -> InlineKeyboardMarkup:
@@ -129,8 +172,9 @@ async def _start(update: Update, context: BotContext, kind: str, report_id: int)
     if kind == "reply":
         prompt = "✉️ " + html.escape(
             t.gettext(
-                "Write your reply to the reporter of {ref} in one message. She will see it as "
-                "coming from the coordinators, without your name."
+                "Write your reply to the reporter of {ref} in one message, or send a photo or "
+                "document with a caption. She will see it as coming from the coordinators, "
+                "without your name."
             ).format(ref=report.ref)
         )
     else:
@@ -158,10 +202,20 @@ async def start_note(update: Update, context: BotContext) -> int:
     return await _start(update, context, "note", report_id)
 
 
+def _file_of(message: Message) -> tuple[str, str] | None:
+    """(kind, file_id) of a photo or document."""
+    if message.photo:
+        return "photo", message.photo[-1].file_id
+    if message.document is not None:
+        return "document", message.document.file_id
+    return None
+
+
 async def got_text(update: Update, context: BotContext) -> int:
-    """The reply (relayed to the reporter, without the coordinator's name) or the note."""
+    """The reply (relayed to the reporter, without the coordinator's name; a text, or a photo
+    or document with its caption) or the note (text only)."""
     message = update.effective_message
-    assert message and message.text is not None and context.user_data is not None
+    assert message and context.user_data is not None
     assert update.effective_user
     t = context.t
     compose = context.user_data.pop(keys.REPLY_COMPOSE, None)
@@ -183,14 +237,19 @@ async def got_text(update: Update, context: BotContext) -> int:
     if loaded is None:
         return ConversationHandler.END
     _roles, report = loaded
-    text = message.text.strip()
-    if not text or len(text) > REPLY_MAX:
+    file = _file_of(message)
+    if file is not None and kind == "note":
+        context.user_data[keys.REPLY_COMPOSE] = compose
+        await message.reply_text(html.escape(t.gettext("Please send text, or /cancel.")))
+        return WAITING_TEXT
+    text = (message.caption if file else message.text) or ""
+    text = text.strip()
+    limit = CAPTION_MAX if file else REPLY_MAX
+    if (not text and file is None) or len(text) > limit:
         context.user_data[keys.REPLY_COMPOSE] = compose
         await message.reply_text(
             html.escape(
-                t.gettext("Please keep it under {max} characters, or /cancel.").format(
-                    max=REPLY_MAX
-                )
+                t.gettext("Please keep it under {max} characters, or /cancel.").format(max=limit)
             )
         )
         return WAITING_TEXT
@@ -215,6 +274,7 @@ async def got_text(update: Update, context: BotContext) -> int:
         text=text,
         author_id=actor,
         outbox=lambda mid: [replace(m, params={**m.params, "message": mid}) for m in reporter],
+        file=file,
     )
     context.app.wake_sender()
     log.info("Reply on report %s by %s", report.id, actor)
@@ -278,7 +338,10 @@ def compose_conversation() -> BaseHandler[Update, BotContext, Any]:
         ],
         states={
             WAITING_TEXT: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(
+                    (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL,
+                    got_text,
+                ),
                 MessageHandler(~filters.COMMAND, not_text),
             ]
         },

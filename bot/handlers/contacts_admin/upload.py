@@ -1,4 +1,5 @@
-"""Coordinators keep the referral directory (help lines shown after a report) up to date."""
+"""The bulk way to change the help lines: the directory in force as a JSON file to edit, and
+the corrected file sent back (checked before it is accepted)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,28 @@ import logging
 from typing import Any
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import Translator
+from bot.menu import main_menu
 from bot.replies import require_coordinator
 from bot.services.help_contacts import (
-    DEFAULT_PATH,
-    DIRECTORY_KEY,
     DirectoryError,
+    current_text,
     parse_directory,
+    save_directory,
 )
-from db.documents import get_document, put_document
+
+from .callbacks import FILE
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +39,28 @@ MAX_BYTES = 64 * 1024
 
 
 async def start_contacts(update: Update, context: BotContext) -> int:
-    """/setcontacts: send the directory in force as a file to edit, then wait for the new one."""
-    if not await require_coordinator(update, context, "/setcontacts"):
+    """📄 As a file (or /setcontacts file): send the directory in force as a file to edit, then
+    wait for the new one."""
+    if not await require_coordinator(update, context, "help directory file"):
         return ConversationHandler.END
-    assert update.effective_chat and update.effective_message
-    current = await get_document(context.db, DIRECTORY_KEY) or DEFAULT_PATH.read_text("utf-8")
+    assert update.effective_chat
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    current = await current_text(context.db)
     t = context.t
     await context.bot.send_document(
         update.effective_chat.id,
         InputFile(current.encode("utf-8"), filename="help_contacts.json"),
         caption=t.gettext("The help lines in force."),
     )
-    await update.effective_message.reply_text(
+    await context.bot.send_message(
+        update.effective_chat.id,
         t.gettext(
             "Edit the file and send it back. Each contact needs a number, a name in ky, ru and "
             'en, and the report categories and regions it suits (or "*" for all); '
             '"emergency": true puts it among the lines shown at once when someone is in '
             "danger. /cancel to stop."
-        )
+        ),
     )
     return WAITING_DIRECTORY
 
@@ -78,7 +92,7 @@ async def receive_directory(update: Update, context: BotContext) -> int:
         )
         return WAITING_DIRECTORY
     normalized = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-    await put_document(context.db, DIRECTORY_KEY, normalized, actor_id=update.effective_user.id)
+    await save_directory(context.db, normalized, actor_id=update.effective_user.id)
     log.info("Help directory replaced by %s (%s contacts)", update.effective_user.id, len(contacts))
     await message.reply_text(
         t.ngettext(
@@ -119,8 +133,13 @@ async def not_a_file(update: Update, context: BotContext) -> int:
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    assert update.effective_message
-    await update.effective_message.reply_text(context.t.gettext("Stopped."))
+    """/cancel: nothing changed; back to the menu."""
+    assert update.effective_message and update.effective_user
+    text, markup = await main_menu(context, update.effective_user.id)
+    await update.effective_message.reply_text(
+        context.t.gettext("Stopped. The help lines were not changed.") + "\n\n" + text,
+        reply_markup=markup,
+    )
     return ConversationHandler.END
 
 
@@ -128,7 +147,12 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         persistent_conversation(
             "setcontacts",
-            entry_points=[CommandHandler("setcontacts", start_contacts)],
+            entry_points=[
+                CommandHandler(
+                    "setcontacts", start_contacts, filters=filters.Regex(r"^/setcontacts\s+file\b")
+                ),
+                CallbackQueryHandler(start_contacts, pattern=FILE.pattern),
+            ],
             states={
                 WAITING_DIRECTORY: [
                     MessageHandler(filters.Document.ALL, receive_directory),
