@@ -12,6 +12,9 @@ from sqlalchemy import delete, select
 from db.engine import Database
 from db.models import SentCopy
 
+# The kinds of copies kept (their subject in brackets).
+REPLY_COPY = "report.reply"  # a coordinator's reply in a reporter's chat (the thread message)
+
 
 @dataclass(frozen=True, slots=True)
 class Copy:

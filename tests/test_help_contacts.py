@@ -55,3 +55,24 @@ def test_a_bad_directory_is_refused_with_a_reason(change: object, code: str) -> 
     with pytest.raises(DirectoryError) as caught:
         parse_directory(change(data))  # type: ignore[operator]
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "detail"),
+    [
+        ({"number": True}, "bad_type", "number"),
+        ({"number": ["112"]}, "bad_type", "number"),
+        ({"regions": [1]}, "bad_type", "regions"),
+        ({"categories": "torture"}, "bad_type", "categories"),
+        ({"emergency": "no"}, "bad_type", "emergency"),
+        ({"name": {"en": 1, "ru": "a", "ky": "b"}}, "names_missing", ""),
+    ],
+)
+def test_wrong_kinds_of_values_are_refused_with_a_reason(
+    entry: dict[str, object], code: str, detail: str
+) -> None:
+    contact: dict[str, object] = {"number": "112", "name": {"en": "a", "ru": "б", "ky": "в"}}
+    contact.update(entry)
+    with pytest.raises(DirectoryError) as refused:
+        parse_directory(json.dumps({"contacts": [contact]}))
+    assert (refused.value.code, refused.value.detail) == (code, detail)

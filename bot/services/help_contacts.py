@@ -71,14 +71,25 @@ def parse_directory(text: str) -> tuple[Contact, ...]:
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             raise DirectoryError("not_object", index)
-        number = str(entry.get("number", "")).strip()
+        raw_number = entry.get("number", "")
+        if not isinstance(raw_number, str | int) or isinstance(raw_number, bool):
+            raise DirectoryError("bad_type", index, "number")
+        number = str(raw_number).strip()
         if not _NUMBER_RE.match(number):
             raise DirectoryError("bad_number", index, number)
         names = entry.get("name")
         if not isinstance(names, dict) or any(
-            not str(names.get(lang, "")).strip() for lang in LANGUAGES
+            not isinstance(names.get(lang), str) or not names[lang].strip() for lang in LANGUAGES
         ):
             raise DirectoryError("names_missing", index)
+        for field in ("categories", "regions"):
+            value = entry.get(field)
+            if value is not None and (
+                not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+            ):
+                raise DirectoryError("bad_type", index, field)
+        if not isinstance(entry.get("emergency", False), bool):
+            raise DirectoryError("bad_type", index, "emergency")
         categories = frozenset(entry.get("categories") or ["*"])
         regions = frozenset(entry.get("regions") or ["*"])
         unknown = (categories - set(CATEGORIES) - {"*"}) | (regions - set(REGIONS) - {"*"})

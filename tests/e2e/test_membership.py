@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from db.audit import audit_entries
-from db.members import get_member
+from db.members import decide, get_member
 from db.roles import set_grants
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
@@ -390,3 +390,23 @@ async def test_decline_from_the_members_desk_keeps_the_other_requests(
     await wait_text(
         zarina, tr("ky", "Your membership of the solidarity community is approved. Welcome!")
     )
+
+
+async def test_a_forged_decision_gets_one_refusal_whatever_the_request(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    """The answer does not tell whether an id has a request, or had one."""
+    talas_lead = await lead_of(sandbox, bot, "Айпери", "talas")
+    pending = await started(sandbox, "Ainura", "ky", phone=PHONE)
+    await joined(pending)
+    approved = await started(sandbox, "Zarina", "ky", phone=PHONE)
+    await joined(approved, name="Зарина")
+    db = bot.application.db
+    await decide(db, approved.id, approve=True, actor_id=COORDINATOR_ID)
+    refusal = tr("ru", "Only coordinators and the lead of her region can decide.")
+    for target in (pending.id, approved.id, 4_400_000_123):
+        for action in ("approve", "decline"):
+            answer = await talas_lead.callback_answer(
+                await talas_lead.forge_press(f"mem:{action}:{target}")
+            )
+            assert answer["text"] == refusal, (action, target)

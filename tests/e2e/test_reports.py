@@ -26,6 +26,7 @@ from db.reports import (
     set_status,
 )
 from db.roles import set_grants
+from db.users import record_user
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, started, wait_text
@@ -148,6 +149,7 @@ async def test_full_report_in_kyrgyz_with_photo_and_document(
         == (datetime.now(ZoneInfo("Asia/Bishkek")).date() - timedelta(days=1)).isoformat()
     )
     assert report.text.startswith(STORY) and "Жарааттар" in report.text
+    assert [a.caption for a in report.attachments] == ["Жарааттар", None]  # shown on the card
     assert report.place == "Кара-Суу, милиция бөлүмү"
     digests = sorted(a.sha256 for a in report.attachments)
     assert digests == sorted(hashlib.sha256(b).hexdigest() for b in (PHOTO, PDF))
@@ -409,6 +411,14 @@ async def test_a_finished_report_takes_answers_but_no_more_additions(
     )
     await aigul.callback_answer(await aigul.forge_press(f"my:answer:{report.id}"))
     await wait_text(aigul, head("ky", ADD_PROMPT))
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, ky(MY_REPORTS))
+    # Closed: not even an old Answer button (or its data, forged) adds to it.
+    assert await set_status(db, report.id, "closed", actor_id=COORDINATOR_ID) is not None
+    refused = await aigul.callback_answer(await aigul.forge_press(f"my:answer:{report.id}"))
+    assert refused["text"] == ky(
+        "This report is closed. To tell the coordinators something new, send /report."
+    )
 
 
 async def test_each_report_is_removed_from_the_phone_on_its_own(
@@ -499,6 +509,20 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
         aigul = await started(sandbox, "Aigul", "ky", username="aigul")
         await file_quick_report(aigul)  # coordinators may see who she is; leads may not
         (report,) = await reports_of(runner.application.db, aigul.id)
+        db = runner.application.db
+        await record_user(
+            db, user_id=COORDINATOR_ID, first_name="Zhyldyz", username=None, telegram_language="en"
+        )
+        await add_message(
+            db,
+            report.id,
+            author="note",
+            text="Her brother may be involved",
+            author_id=COORDINATOR_ID,
+        )
+        await add_message(
+            db, report.id, author="coordinator", text="We will call you", author_id=COORDINATOR_ID
+        )
         await lead.forge_press(f"rep:open:{report.id}")
 
         def card_shown(u: SimUser) -> bool:
@@ -508,6 +532,9 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
         card = next(m for m in lead.bot_messages() if "Status: new" in m.text)
         assert "Reported by: known to the coordinators" in card.text
         assert "Aigul" not in lead.transcript_text() and "aigul" not in lead.transcript_text()
+        # Internal notes and who wrote what are the coordinators' own.
+        assert "We will call you" in card.text and "brother" not in card.text
+        assert "Zhyldyz" not in card.text
         await runner.settle()
     finally:
         await runner.stop()
@@ -568,3 +595,39 @@ async def test_my_reports_come_in_pages(sandbox: Sandbox, bot: BotRunner) -> Non
     second = aigul.last_bot_message()
     assert second is not None and len(buttons(second)) == 3  # 2 reports and ◀
     assert buttons(second)[0].startswith("R-")
+
+
+async def test_remove_from_my_phone_takes_the_replies_and_her_additions_too(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky", username="aigul")
+    await file_quick_report(aigul, anonymous=True)
+    (report,) = await reports_of(bot.application.db, aigul.id)
+    await wait_text(coordinator, f"New report {report.ref}")
+    await coordinator.press("📂 Open")
+    await wait_text(coordinator, f"Report {report.ref}")
+    await coordinator.press("✉️ " + tr("en", "Reply to the reporter"))
+    await wait_text(coordinator, head("en", "Write your reply to the reporter of {ref}"))
+    await coordinator.send("Can we call you tomorrow?")
+    await wait_text(
+        aigul, ky("Reply from the coordinators about your report {ref}:", ref=report.ref)
+    )
+    await aigul.press("↩️ " + ky("Answer"))
+    await wait_text(aigul, head("ky", ADD_PROMPT))
+    await aigul.send("Ооба, саат 10до.")
+    await wait_text(aigul, ky("Added to {ref}. Send more, or tap “Done”.", ref=report.ref))
+    await aigul.press("✔ " + ky("Done"))
+    await wait_text(aigul, ky(MY_REPORTS))
+    await bot.settle()
+    await aigul.press(mine_label(report))
+    await wait_text(aigul, report.ref)
+    await aigul.press("🧹 " + ky("Remove this report from my phone"))
+    await wait_text(aigul, ky("Removed from this chat. /myreports still shows your reports."))
+    left = [e for e in aigul.transcript() if not e.deleted]
+    for text in (STORY, "Can we call you tomorrow?", "Ооба, саат 10до."):
+        assert not any(text in e.text for e in left), aigul.transcript_text()
+    # Someone else's report: refused, nothing removed.
+    mallory = await started(sandbox, "Mallory", "en")
+    refused = await mallory.callback_answer(await mallory.forge_press(f"rpt:wipe:{report.id}"))
+    assert refused["text"] == tr("en", "This report is not yours.")

@@ -120,6 +120,9 @@ def _problem(t: Translator, error: DirectoryError) -> str:
         "unknown_codes": t.gettext("contact {number} has unknown codes: {codes}").format(
             number=where, codes=detail
         ),
+        "bad_type": t.gettext(
+            "contact {number}: “{value}” has the wrong kind of value (see the file you were sent)"
+        ).format(number=where, value=detail),
     }
     return messages.get(error.code, error.code)
 

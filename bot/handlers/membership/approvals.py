@@ -189,8 +189,16 @@ async def may_decide(update: Update, context: BotContext, target_id: int) -> Mem
     actor = await roles_of(context.db, context.settings, update.effective_user.id)
     member = await get_member(context.db, target_id)
     if member is None or member.status != "pending":
-        if not actor.privileged:
-            await _refuse(update, context, actor, target_id, None)
+        # The same refusal whatever the request's state, for whoever could not decide it: the
+        # answer must not tell whether an id has (or had) a request. A lead hears "already
+        # decided" only about her own regions; coordinators about any.
+        region = member.region if member is not None else None
+        if region is None and actor.privileged:  # declined (erased): the decision kept it
+            entry = await last_entry(context.db, target_id, DECISIONS)
+            region = str(entry.details.get("region")) if entry is not None else None
+        mine = actor.coordinator or (region is not None and actor.can_manage_region(region))
+        if not mine:
+            await _refuse(update, context, actor, target_id, region)
             return None
         await already_decided(update, context, target_id)
         return None

@@ -41,10 +41,19 @@ from bot.notify import to_each
 from bot.replies import replace_buttons
 from bot.services.reports import stored_bytes
 from bot.services.roles import report_viewers
+from db.copies import REPLY_COPY, copies_of
 from db.members import get_member
 from db.mutes import is_muted
 from db.outbox import Outgoing
-from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
+from db.reports import (
+    FileIn,
+    ReportDraft,
+    Reporter,
+    ReportInfo,
+    create_report,
+    get_report,
+    is_reporter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +83,7 @@ async def _download(context: BotContext, item: dict[str, Any]) -> FileIn:
         data=data,
         file_name=item.get("file_name"),
         mime_type=item.get("mime_type"),
+        caption=item.get("caption"),
     )
 
 
@@ -291,10 +301,24 @@ async def wipe(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat and context.user_data is not None
     (report_id,) = WIPE.values(context.match)
+    chat_id = update.effective_chat.id
+    if not await is_reporter(context.db, report_id, chat_id):
+        log.warning("Refused removing report %s to user %s (not hers)", report_id, chat_id)
+        await query.answer(context.t.gettext("This report is not yours."), show_alert=True)
+        return
     wipes: dict[str, list[int]] = context.user_data.get(REPORT_WIPE, {})
     ids = list(wipes.get(str(report_id), []))
+    # The coordinators' replies in her chat, wherever they arrived (db/copies.py).
+    report = await get_report(context.db, report_id)
+    replies = [m.id for m in report.thread if m.author == "coordinator"] if report else []
+    ids += [
+        c.message_id
+        for c in await copies_of(context.db, REPLY_COPY, replies)
+        if c.chat_id == chat_id
+    ]
     if query.message is not None and query.message.message_id not in ids:
         ids.append(query.message.message_id)
+    ids = sorted(set(ids))
     await query.answer()
     t = context.t
     removed = True

@@ -22,13 +22,13 @@ from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.forms.steps import FILE_FILTER
-from bot.handlers.reports.filing import _download, told_of, too_much_stored
+from bot.handlers.reports.filing import WIPE, _download, told_of, too_much_stored
 from bot.handlers.reports.steps import incoming_file
 from bot.i18n import Translator
 from bot.keyboards import category_name, region_name, status_name
-from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED
+from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED, REPORT_WIPE
 from bot.replies import edit_or_send, refuse
-from bot.services.reports import MAX_FILE_BYTES, stored_bytes
+from bot.services.reports import MAX_FILE_BYTES, stored_bytes, takes_answers
 from bot.services.roles import report_viewers
 from bot.text import utf16_len
 from db.mutes import is_muted
@@ -122,7 +122,15 @@ async def open_my_report(update: Update, context: BotContext) -> None:
     if report is None:
         return
     t = context.t
-    rows = [[InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data=LIST_FIRST())]]
+    rows = [
+        [
+            InlineKeyboardButton(
+                "🧹 " + t.gettext("Remove this report from my phone"),
+                callback_data=WIPE(report.id),
+            )
+        ],
+        [InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data=LIST_FIRST())],
+    ]
     if report.status not in FINISHED:
         add = InlineKeyboardButton(
             "➕ " + t.gettext("Add information"), callback_data=ADD(report.id)
@@ -139,7 +147,9 @@ async def start_adding(update: Update, context: BotContext) -> int:
     report = await _own_report(update, context, report_id)
     if report is None:
         return ConversationHandler.END
-    if report.status in FINISHED and not answering:
+    # Additions stop once it is resolved; answers to the coordinators once it is closed (an
+    # old Answer button, or forged button data, too).
+    if (report.status in FINISHED and not answering) or not takes_answers(report.status):
         await refuse(
             update,
             context.t.gettext(
@@ -154,7 +164,7 @@ async def start_adding(update: Update, context: BotContext) -> int:
     context.user_data.pop(REPORT_ANNOUNCED, None)
     t = context.t
     assert update.effective_chat
-    await context.bot.send_message(
+    prompt = await context.bot.send_message(
         update.effective_chat.id,
         t.gettext(
             "Write what you want to add to {ref}, or send files. Tap “Done” when finished, "
@@ -164,7 +174,16 @@ async def start_adding(update: Update, context: BotContext) -> int:
             [[InlineKeyboardButton("✔ " + t.gettext("Done"), callback_data=DONE())]]
         ),
     )
+    remember_for_wipe(context, report.id, prompt.message_id)
     return MY_ADD
+
+
+def remember_for_wipe(context: BotContext, report_id: int, *message_ids: int) -> None:
+    """Her additions and the bot's answers to them go with "remove this report from my
+    phone" too."""
+    assert context.user_data is not None
+    wipes: dict[str, list[int]] = context.user_data.setdefault(REPORT_WIPE, {})
+    wipes.setdefault(str(report_id), []).extend(message_ids)
 
 
 async def add_to_report(update: Update, context: BotContext) -> int:
@@ -226,12 +245,13 @@ async def add_to_report(update: Update, context: BotContext) -> int:
     else:
         await message.reply_text(t.gettext("Please send a text or a file."))
         return MY_ADD
-    await message.reply_text(
+    added = await message.reply_text(
         t.gettext("Added to {ref}. Send more, or tap “Done”.").format(ref=report.ref),
         reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("✔ " + t.gettext("Done"), callback_data=DONE())]]
         ),
     )
+    remember_for_wipe(context, report.id, message.message_id, added.message_id)
     context.user_data[REPORT_ANNOUNCED] = True
     context.app.wake_sender()
     return MY_ADD

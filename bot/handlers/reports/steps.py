@@ -70,9 +70,15 @@ def story_options(t: Translator, draft: dict[str, Any]) -> list[Option]:
 
 def incoming_file(message: Message) -> dict[str, Any] | None:
     """What a photo, document, voice, audio or video message carries."""
+    caption = clean_text(message.caption or "", lines=True) or None  # shown on the card
     if message.photo:
         photo = message.photo[-1]
-        return {"kind": "photo", "file_id": photo.file_id, "size": photo.file_size or 0}
+        return {
+            "kind": "photo",
+            "file_id": photo.file_id,
+            "size": photo.file_size or 0,
+            "caption": caption,
+        }
     for kind in ("document", "voice", "audio", "video", "video_note"):
         item = getattr(message, kind)
         if item is not None:
@@ -82,6 +88,7 @@ def incoming_file(message: Message) -> dict[str, Any] | None:
                 "size": item.file_size or 0,
                 "file_name": clean_text(getattr(item, "file_name", None) or "") or None,
                 "mime_type": getattr(item, "mime_type", None),
+                "caption": caption,
             }
     return None
 

@@ -73,12 +73,13 @@ async def card_parts(
         ),
         t.gettext("Updated: {value}").format(value=t.date(report.updated_at)),
     ]
+    coordinator = (await roles_of(context.db, context.settings, viewer_id)).coordinator
     if report.assigned_to is not None:
         taken_by = await _person_name(context, report.assigned_to, viewer_id)
         lines.append(t.gettext("Taken by: {value}").format(value=taken_by))
     if report.anonymous:
         lines.append(t.gettext("Reported by: anonymous"))
-    elif not (await roles_of(context.db, context.settings, viewer_id)).coordinator:
+    elif not coordinator:
         # She agreed that coordinators may see who she is; regional leads may not.
         lines.append(t.gettext("Reported by: known to the coordinators"))
     else:
@@ -97,8 +98,12 @@ async def card_parts(
     thread = []
     for message in report.thread:
         when = t.short_date(message.at)
+        if message.author == "note" and not coordinator:
+            continue  # internal notes, and who wrote them, are the coordinators' own
         if message.author == "reporter":
             heading = t.gettext("Added by the reporter, {date}").format(date=when)
+        elif not coordinator:
+            heading = t.gettext("Reply to the reporter, {date}").format(date=when)
         else:
             name = await _person_name(context, message.author_id, viewer_id)
             if message.author == "note":

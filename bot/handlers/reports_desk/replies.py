@@ -28,7 +28,7 @@ from bot.delivery import NOTICE, Recipient, Rendered, renderer, result_hook, sen
 from bot.i18n import Translator
 from bot.keyboards import status_name
 from bot.services.reports import CLOSE_REASONS, takes_answers
-from db.copies import record_copy
+from db.copies import REPLY_COPY, record_copy
 from db.outbox import Outgoing, send_later
 from db.reports import ReportInfo, add_message, get_report, reporter_of, thread_message
 from db.types import utcnow
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 WAITING_TEXT = 1
 REPLY_MAX = 3500  # a reply must fit into one message to the reporter with its heading
 CAPTION_MAX = 800  # a photo's or document's caption must fit Telegram's 1024 with the heading
-REPLY_COPY = "report.reply"  # the kind of a reply's copy in db/copies.py (subject: the reply)
 COMPOSE_TTL = timedelta(hours=1)  # a reply waiting longer than this is not sent
 
 
