@@ -4,7 +4,7 @@ flood the coordinators or the disk; someone in danger is never held back."""
 from __future__ import annotations
 
 from db.members import get_member
-from db.mutes import is_muted, mute, unmute
+from db.mutes import is_muted
 from db.reports import get_report, reports_of
 from sandbox import Sandbox
 from tests.e2e.helpers import buttons, started, wait_text
@@ -20,6 +20,18 @@ from tests.e2e.test_reports import (
     report_until_story,
 )
 from tests.texts import head, tr
+
+
+def notices(sandbox: Sandbox) -> int:
+    """How many "new report" notices the coordinator was sent (the card replaces one when she
+    opens it, so her chat alone does not tell)."""
+    return sum(
+        1
+        for method, params in sandbox.calls
+        if method == "sendMessage"
+        and params.get("chat_id") == COORDINATOR_ID
+        and "New report" in str(params.get("text"))
+    )
 
 
 def ky(msgid: str, **values: object) -> str:
@@ -123,12 +135,32 @@ async def test_a_muted_sender_is_filed_but_nobody_is_notified(
     coordinator = await started(sandbox, "Coordinator", "en", user_id=COORDINATOR_ID)
     aigul = await started(sandbox, "Aigul", "ky")
     db = bot.application.db
-    await mute(db, aigul.id, actor_id=COORDINATOR_ID)
+    await file_quick_report(aigul)
+    (first,) = await reports_of(db, aigul.id)
+    await wait_text(coordinator, f"New report {first.ref}")
+    # Someone without the role, with forged data: refused, nothing changes.
+    mallory = await started(sandbox, "Mallory", "en")
+    refused = await mallory.callback_answer(await mallory.forge_press(f"rep:mute:{first.id}:on"))
+    assert refused["text"] == tr("en", "This is only for coordinators.")
+    assert not await is_muted(db, aigul.id)
+
+    await coordinator.press("📂 " + tr("en", "Open"))
+    await wait_text(coordinator, f"Report {first.ref}")
+    muted = await coordinator.callback_answer(
+        await coordinator.press("🔇 " + tr("en", "Mute the sender"))
+    )
+    assert muted["text"] == tr("en", "Muted: nobody is told of her reports now.")
+    await wait_text(coordinator, tr("en", "The sender is muted: nobody is told of her reports."))
     assert await is_muted(db, aigul.id)
     await file_quick_report(aigul)
     await bot.settle()
-    assert len(await reports_of(db, aigul.id)) == 1  # kept, on the desk
-    assert not any("New report" in m.text for m in coordinator.bot_messages())
-    assert await unmute(db, aigul.id, actor_id=COORDINATOR_ID)
+    assert len(await reports_of(db, aigul.id)) == 2  # kept, on the desk
+    assert notices(sandbox) == 1
+
+    await coordinator.press("🔈 " + tr("en", "Unmute the sender"))
+    await coordinator.wait_for(
+        lambda u: not any("🔈" in label for label in buttons(u.last_bot_message()))
+    )
+    assert not await is_muted(db, aigul.id)
     await file_quick_report(aigul)
-    await wait_text(coordinator, "New report")
+    await sandbox.wait_for(lambda: notices(sandbox) == 2)

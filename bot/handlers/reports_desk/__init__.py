@@ -23,8 +23,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.callbacks import OPEN_REPORT
 from bot.context import BotContext
 
-from .callbacks import BACK, EXPORT, FILES, FULL_TEXT, LIST, PICK, TAKE
-from .card import open_card, send_full_text, take_report
+from .callbacks import BACK, EXPORT, FILES, FULL_TEXT, LIST, MUTE, PICK, TAKE
+from .card import mute_sender, open_card, send_full_text, take_report
 from .export import export_csv
 from .files import send_attachments
 from .listing import back_to_list, list_page, pick_filter, show_reports
@@ -45,6 +45,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(back_to_list, pattern=BACK.pattern),
         CallbackQueryHandler(open_card, pattern=OPEN_REPORT.pattern),
         CallbackQueryHandler(take_report, pattern=TAKE.pattern),
+        CallbackQueryHandler(mute_sender, pattern=MUTE.pattern),
         CallbackQueryHandler(send_attachments, pattern=FILES.pattern),
         CallbackQueryHandler(send_full_text, pattern=FULL_TEXT.pattern),
         CallbackQueryHandler(export_csv, pattern=EXPORT.pattern),

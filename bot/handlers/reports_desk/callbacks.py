@@ -29,6 +29,7 @@ FILES = Callback("rep:files", ID)
 FULL_TEXT = Callback("rep:txt", ID)
 REPLY = Callback("rep:reply", ID)  # a reply to the reporter
 NOTE = Callback("rep:note", ID)  # an internal note
+MUTE = Callback("rep:mute", ID, choice(("on", "off")))  # mute or unmute the report's sender
 
 
 @dataclass(frozen=True, slots=True)

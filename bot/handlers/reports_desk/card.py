@@ -17,11 +17,12 @@ from bot.replies import edit_or_send
 from bot.services.reports import TRANSITIONS, is_reopening
 from bot.services.roles import Roles, roles_of
 from bot.text import shorten, utf16_len
+from db.mutes import is_muted, mute, unmute
 from db.reports import Reporter, ReportInfo, assign, get_report, record_view, reporter_of
 from db.users import get_user
 
 from .access import load
-from .callbacks import BACK, FILES, FULL_TEXT, MOVE, NOTE, REPLY, TAKE
+from .callbacks import BACK, FILES, FULL_TEXT, MOVE, MUTE, NOTE, REPLY, TAKE
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def card_text(
 
 
 def card_keyboard(
-    t: Translator, roles: Roles, report: ReportInfo, viewer_id: int, cut: bool
+    t: Translator, roles: Roles, report: ReportInfo, viewer_id: int, cut: bool, muted: bool
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     rid = report.id
@@ -199,6 +200,16 @@ def card_keyboard(
                 InlineKeyboardButton("📝 " + t.gettext("Internal note"), callback_data=NOTE(rid)),
             ]
         )
+        mute = (
+            InlineKeyboardButton(
+                "🔈 " + t.gettext("Unmute the sender"), callback_data=MUTE(rid, "off")
+            )
+            if muted
+            else InlineKeyboardButton(
+                "🔇 " + t.gettext("Mute the sender"), callback_data=MUTE(rid, "on")
+            )
+        )
+        rows.append([mute])
     extra = []
     if report.attachments:
         extra.append(
@@ -228,10 +239,46 @@ async def show_card(
     assert update.effective_user
     viewer_id = update.effective_user.id
     facts, thread = await card_parts(context, report, viewer_id)
+    muted = roles.coordinator and await sender_muted(context, report)
+    if muted:
+        facts.append(
+            "🔇 " + context.t.gettext("The sender is muted: nobody is told of her reports.")
+        )
     text, cut = card_text(context.t, report, facts, thread)
     await record_view(context.db, report.id, actor_id=viewer_id)
-    markup = card_keyboard(context.t, roles, report, viewer_id, cut)
+    markup = card_keyboard(context.t, roles, report, viewer_id, cut, muted)
     await edit_or_send(update, context, text, markup, notice=notice)
+
+
+async def sender_muted(context: BotContext, report: ReportInfo) -> bool:
+    reporter = await reporter_of(context.db, report.id)
+    return reporter is not None and await is_muted(context.db, reporter.user_id)
+
+
+async def mute_sender(update: Update, context: BotContext) -> None:
+    """🔇 / 🔈: her reports and additions are still kept, but nobody is notified of them (or
+    again). Coordinators only; the sender is never named (she may be anonymous)."""
+    report_id, switch = MUTE.values(context.match)
+    loaded = await load(update, context, "mute a sender", report_id, write=True)
+    if loaded is None:
+        return
+    roles, report = loaded
+    assert update.effective_user
+    reporter = await reporter_of(context.db, report.id)
+    if reporter is None:
+        return
+    actor = update.effective_user.id
+    t = context.t
+    if switch == "on":
+        await mute(context.db, reporter.user_id, actor_id=actor)
+        notice = t.gettext("Muted: nobody is told of her reports now.")
+    else:
+        await unmute(context.db, reporter.user_id, actor_id=actor)
+        notice = t.gettext("Unmuted: coordinators are told of her reports again.")
+    log.info(
+        "Sender of report %s %s by %s", report.id, "muted" if switch == "on" else "unmuted", actor
+    )
+    await show_card(update, context, roles, report, notice=notice)
 
 
 async def open_card(update: Update, context: BotContext) -> None:
