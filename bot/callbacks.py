@@ -105,6 +105,7 @@ LANG = choice(LANGUAGES)  # ky, ru or en
 MENU_HOME = Callback("menu:home")  # the main menu (bot/menu.py), handled by handlers/start
 MENU_LANGUAGE = Callback("menu:language")
 MENU_HELP = Callback("menu:help")
+HELP_LINES = Callback("menu:helplines")  # ☎ Help lines, from the menu: handlers/reports
 LANGUAGE = Callback("lang", LANG)  # a language button, anywhere
 RESOLUTION = Callback("res:toc")  # the resolution's contents, in her language
 JOIN_START = Callback("join:start")  # handlers/membership

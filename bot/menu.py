@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from bot.callbacks import (
     DESK_OPEN,
+    HELP_LINES,
     JOIN_START,
     LANGUAGE,
     MENU_HELP,
@@ -84,6 +85,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("📜", N_("Resolution"), RESOLUTION()),
     MenuEntry("🤝", N_("Membership"), JOIN_START()),
     MenuEntry("🆘", N_("Report an incident"), REPORT_START()),
+    MenuEntry("☎️", N_("Help lines"), HELP_LINES()),
     MenuEntry("🌐", N_("Language"), MENU_LANGUAGE()),
     MenuEntry("❓", N_("Help"), MENU_HELP()),
 )
@@ -96,6 +98,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("profile", N_("Your profile and notifications")),
     ("leave", N_("Leave the community and erase your data")),
     ("report", N_("Report an incident")),
+    ("helplines", N_("Help lines: who to call, now")),
     ("myreports", N_("Your reports and the replies to them")),
     ("help", N_("What this bot does and how to use it")),
     ("language", N_("Change the language")),

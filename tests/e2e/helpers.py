@@ -12,6 +12,7 @@ MENU_ENTRIES = (  # as everyone sees them; a coordinator or lead has 🗂 Desk f
     ("📜", "Resolution"),
     ("🤝", "Membership"),
     ("🆘", "Report an incident"),
+    ("☎️", "Help lines"),
     ("🌐", "Language"),
     ("❓", "Help"),
 )

@@ -251,6 +251,7 @@ async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRu
         "profile",
         "leave",
         "report",
+        "helplines",
         "myreports",
         "help",
         "language",
@@ -258,7 +259,7 @@ async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRu
     ]
     assert default[0]["description"] == tr("en", "Open the main menu")
     for lang in ("ru", "ky"):
-        language = sandbox.commands[('{"type":"default"}', lang)][8]
+        language = sandbox.commands[('{"type":"default"}', lang)][9]
         assert language["description"] == tr(lang, "Change the language")
 
 

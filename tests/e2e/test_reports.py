@@ -631,3 +631,20 @@ async def test_remove_from_my_phone_takes_the_replies_and_her_additions_too(
     mallory = await started(sandbox, "Mallory", "en")
     refused = await mallory.callback_answer(await mallory.forge_press(f"rpt:wipe:{report.id}"))
     assert refused["text"] == tr("en", "This report is not yours.")
+
+
+async def test_help_lines_are_one_tap_away_without_filing_anything(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    aigul = await started(sandbox, "Aigul", "ky")
+    await aigul.press("☎️ " + ky("Help lines"))
+    lines = await wait_text(aigul, ky("<b>Help lines</b>"))
+    assert "📞 112 — " in lines.text and "📞 115 — " in lines.text
+    assert lines.text.index("📞 112") < lines.text.index("📞 115")  # emergencies first
+    assert await reports_of(bot.application.db, aigul.id) == []
+    olga = await started(sandbox, "Olga", "ru")
+    await olga.send("/helplines")
+    await wait_text(olga, tr("ru", "If someone is in danger now, call 112 or 102 first."))
+    await olga.send("/help")
+    help_text = await wait_text(olga, "/helplines")
+    assert tr("ru", "Help lines: who to call, now") in help_text.text

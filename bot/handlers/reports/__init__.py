@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.context import BotContext
-from bot.handlers.reports import filing, mine
+from bot.handlers.reports import filing, help_lines, mine
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    return [*filing.build_handlers(), *mine.build_handlers()]
+    return [*filing.build_handlers(), *mine.build_handlers(), *help_lines.build_handlers()]

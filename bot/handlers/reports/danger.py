@@ -43,10 +43,17 @@ def format_contacts(contacts: list[Contact], lang: str) -> str:
     )
 
 
-async def help_lines(db: Database, t: Translator, category: str | None, region: str | None) -> str:
-    """The help lines for this category and region, in her language."""
+async def help_lines(
+    db: Database, t: Translator, category: str | None, region: str | None, *, every: bool = False
+) -> str:
+    """The help lines for this category and region (`every`: all of them), in her language."""
     directory = await current_directory(db)
-    text = format_contacts(contacts_for(directory, category, region), t.lang)
+    chosen = (
+        sorted(directory, key=lambda c: not c.emergency)
+        if every
+        else contacts_for(directory, category, region)
+    )
+    text = format_contacts(chosen, t.lang)
     return text if await directory_confirmed(db) else f"{text}\n<i>{t.gettext(UNCHECKED)}</i>"
 
 
