@@ -210,7 +210,8 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('new', 'in_review', 'referred', 'resolved', 'closed')", name="status"
+            "status IN ('new', 'in_review', 'referred', 'resolved', 'closed', 'withdrawn')",
+            name="status",
         ),
         Index("ix_reports_status_region", "status", "region"),
     )
@@ -234,6 +235,8 @@ class Report(Base):
     filing_tag: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="new")
     assigned_enc: Mapped[str | None] = mapped_column(Text)  # the coordinator who took it
+    # Encrypted JSON: [day, status] for its arrival and each change (what she sees as history).
+    history_enc: Mapped[str | None] = mapped_column(Text)
     raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

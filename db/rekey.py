@@ -52,7 +52,7 @@ ENCRYPTED: dict[str, tuple[str, ...]] = {
     "members": ("name_enc", "district_enc", "phone_enc", "decided_by_enc"),
     "role_grants": ("user_enc", "granted_by_enc"),
     "audit_log": ("actor_enc", "target_enc"),
-    "reports": ("text_enc", "place_enc", "reporter_enc", "assigned_enc"),
+    "reports": ("text_enc", "place_enc", "reporter_enc", "assigned_enc", "history_enc"),
     "report_attachments": ("file_id_enc", "file_name_enc", "integrity_enc", "caption_enc"),
     "report_messages": ("author_enc", "text_enc", "file_id_enc"),
     "settings": ("updated_by_enc",),

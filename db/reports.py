@@ -118,6 +118,23 @@ class ReportInfo:
     place: str | None = None
     attachments: tuple[AttachmentInfo, ...] = ()
     thread: tuple[ThreadMessage, ...] = field(default_factory=tuple)
+    # (day, status): when it arrived, and each change since (read with the full report).
+    history: tuple[tuple[datetime, str], ...] = ()
+
+
+def _history(db: Database, row: Report) -> tuple[tuple[datetime, str], ...]:
+    if row.history_enc is None:  # filed before the history was kept
+        return ((row.created_at, "new"),)
+    return tuple(
+        (datetime.fromisoformat(day), status)
+        for day, status in json.loads(db.cipher.decrypt(row.history_enc))
+    )
+
+
+def _with_event(db: Database, row: Report, status: str) -> str:
+    events = [[day.isoformat(), code] for day, code in _history(db, row)]
+    events.append([db.day().isoformat(), status])
+    return db.cipher.encrypt(json.dumps(events))
 
 
 def reference(year: int, number: int) -> str:
@@ -280,6 +297,7 @@ async def create_report(
                 reporter_lang=lang,
                 filing_tag=None if filing_id is None else cipher.tag(f"filing:{filing_id}"),
                 status="new",
+                history_enc=cipher.encrypt(json.dumps([[day.isoformat(), "new"]])),
             )
             session.add(row)
             await session.flush()
@@ -359,6 +377,7 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
             _info(db, row),
             text=cipher.decrypt(row.text_enc),
             place=cipher.decrypt_optional(row.place_enc),
+            history=_history(db, row),
             attachments=tuple(_attachment(db, f) for f in files),
             thread=tuple(_message(db, m) for m in messages),
         )
@@ -488,7 +507,7 @@ async def set_status(
     report_id: int,
     status: str,
     *,
-    actor_id: int,
+    actor_id: int | None,
     only_from: Collection[str] | None = None,
     outbox: Callable[[int | None], Sequence[Outgoing]] | Sequence[Outgoing] = (),
     reply: str | None = None,
@@ -505,6 +524,7 @@ async def set_status(
             return None
         previous = row.status
         row.status = status
+        row.history_enc = _with_event(db, row, status)
         row.updated_at = db.day()
         message_id = None
         if reply is not None:
@@ -519,7 +539,7 @@ async def set_status(
             await session.flush()
             message_id = message.id
             add_audit(session, "report.replied", actor_id=actor_id, target_id=report_id)
-        if row.assigned_enc is None:
+        if row.assigned_enc is None and actor_id is not None:  # not when she withdraws it
             row.assigned_enc = db.cipher.encrypt(str(actor_id))
         add_audit(
             session,

@@ -36,6 +36,7 @@ STATUSES: dict[str, str] = {
     "referred": N_("referred"),
     "resolved": N_("resolved"),
     "closed": N_("closed"),
+    "withdrawn": N_("withdrawn"),  # by the reporter herself; nobody moves it after that
 }
 
 # new → in review → referred → resolved, or closed as not actionable; a finished report can
@@ -93,6 +94,11 @@ def can_move(current: str, target: str) -> bool:
 def is_reopening(current: str, target: str) -> bool:
     """A finished report back to review."""
     return current in FINISHED and target == "in_review"
+
+
+def may_withdraw(status: str) -> bool:
+    """Whether she may still withdraw her report (not once it is settled)."""
+    return status in ("new", "in_review", "referred")
 
 
 def takes_answers(status: str) -> bool:

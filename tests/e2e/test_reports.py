@@ -648,3 +648,54 @@ async def test_help_lines_are_one_tap_away_without_filing_anything(
     await olga.send("/help")
     help_text = await wait_text(olga, "/helplines")
     assert tr("ru", "Help lines: who to call, now") in help_text.text
+
+
+async def test_she_can_withdraw_her_report_and_see_its_history(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
+    aigul = await started(sandbox, "Aigul", "ky")
+    await file_quick_report(aigul, anonymous=True)
+    db = bot.application.db
+    (report,) = await reports_of(db, aigul.id)
+    assert await set_status(db, report.id, "in_review", actor_id=COORDINATOR_ID) == "new"
+    await aigul.send("/myreports")
+    await wait_text(aigul, ky(MY_REPORTS))
+    await aigul.press(mine_label(report))
+    history = part("ky", "History: {value}")
+    card = await wait_text(aigul, history)
+    assert ky("new") in card.text and ky("in review") in card.text  # the history
+    await aigul.wait_for(
+        lambda u: "↩️ " + ky("Withdraw this report") in buttons(u.last_bot_message())
+    )
+    await aigul.press("↩️ " + ky("Withdraw this report"))
+    await wait_text(aigul, head("ky", "Withdraw {ref}?"))
+    await aigul.press("↩️ " + ky("Yes, withdraw it"))
+
+    def withdrawn(u: SimUser) -> bool:
+        last = u.last_bot_message()
+        return last is not None and history in last.text and ky("withdrawn") in last.text
+
+    await aigul.wait_for(withdrawn)
+    told = await wait_text(
+        coordinator,
+        tr(
+            "en",
+            "The reporter withdrew report {ref} ({region}, {category})",
+            ref=report.ref,
+            region=tr("en", "Osh Region"),
+            category=tr("en", "Torture or ill-treatment"),
+        ),
+    )
+    assert told.buttons  # Open: it stays on the desk, marked withdrawn
+    stored = await get_report(db, report.id)
+    assert (
+        stored is not None and stored.status == "withdrawn" and stored.assigned_to == COORDINATOR_ID
+    )
+    again = await aigul.callback_answer(await aigul.forge_press(f"my:withdraw:{report.id}:yes"))
+    assert again["text"] == ky("This report can no longer be withdrawn.")
+    mallory = await started(sandbox, "Mallory", "en")
+    refused = await mallory.callback_answer(
+        await mallory.forge_press(f"my:withdraw:{report.id}:yes")
+    )
+    assert refused["text"] == tr("en", "This report is not yours.")

@@ -224,23 +224,31 @@ async def sent_message(turn: Turn, report: ReportInfo) -> tuple[str, InlineKeybo
 
 
 def told_of(
-    viewers: set[int], report_id: int, *, danger: bool = False, added: bool = False
+    viewers: set[int],
+    report_id: int,
+    *,
+    danger: bool = False,
+    added: bool = False,
+    withdrawn: bool = False,
 ) -> list[Outgoing]:
-    """Coordinators (and leads, if allowed) learn of a report, or of something added to it:
-    reference, region and category only, never its text."""
-    kind = "report.added" if added else "report.new"
+    """Coordinators (and leads, if allowed) learn of a report, of something added to it, or
+    that she withdrew it: reference, region and category only, never its text."""
+    kind = "report.withdrawn" if withdrawn else "report.added" if added else "report.new"
     priority = DANGER_PRIORITY if danger and not added else NOTICE
     return to_each(viewers, kind, {"report": report_id}, priority=priority)
 
 
 @renderer("report.new")
 @renderer("report.added")
+@renderer("report.withdrawn")
 async def render_notice(r: Recipient) -> Rendered | None:
     report = await get_report(r.app.db, int(r.params["report"]))
     if report is None:
         return None
     t = r.t
-    if r.kind == "report.added":
+    if r.kind == "report.withdrawn":
+        text = t.gettext("The reporter withdrew report {ref} ({region}, {category})")
+    elif r.kind == "report.added":
         text = t.gettext("New information on report {ref} ({region}, {category})")
     else:
         text = t.gettext("New report {ref} ({region}, {category})")

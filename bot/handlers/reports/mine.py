@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback
+from bot.callbacks import ANSWER_REPLY, ID, PAGE, Callback, choice
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.forms.steps import FILE_FILTER
@@ -28,12 +28,26 @@ from bot.i18n import Translator
 from bot.keyboards import category_name, region_name, status_name
 from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED, REPORT_WIPE
 from bot.replies import edit_or_send, refuse
-from bot.services.reports import MAX_FILE_BYTES, stored_bytes, takes_answers
+from bot.services.reports import (
+    MAX_FILE_BYTES,
+    STATUSES,
+    may_withdraw,
+    stored_bytes,
+    takes_answers,
+)
 from bot.services.roles import report_viewers
 from bot.text import utf16_len
 from db.mutes import is_muted
 from db.outbox import Outgoing
-from db.reports import ReportInfo, add_files, add_message, get_report, is_reporter, reports_of
+from db.reports import (
+    ReportInfo,
+    add_files,
+    add_message,
+    get_report,
+    is_reporter,
+    reports_of,
+    set_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +60,7 @@ FINISHED = ("resolved", "closed")  # no more additions, only answers to the coor
 LIST = Callback("my:list", PAGE)
 LIST_FIRST = Callback("my:list")
 OPEN = Callback("my:open", ID)
+WITHDRAW = Callback("my:withdraw", ID, choice(("ask", "yes")))
 ADD = Callback("my:add", ID)  # ➕ Add information; ↩️ Answer is bot.callbacks.ANSWER_REPLY
 DONE = Callback("my:done")
 
@@ -98,6 +113,11 @@ def my_report_text(t: Translator, report: ReportInfo) -> str:
         t.gettext("About: {value}").format(value=category_name(t, report.category)),
         t.gettext("Region: {value}").format(value=region_name(t, report.region)),
         t.gettext("Sent: {value}").format(value=t.short_date(report.created_at)),
+        t.gettext("History: {value}").format(
+            value="; ".join(
+                f"{t.short_date(day)} — {status_name(t, code)}" for day, code in report.history
+            )
+        ),
         "",
         html.escape(report.text[:1500] + ("…" if len(report.text) > 1500 else "")),
     ]
@@ -136,6 +156,11 @@ async def open_my_report(update: Update, context: BotContext) -> None:
             "➕ " + t.gettext("Add information"), callback_data=ADD(report.id)
         )
         rows.insert(0, [add])
+    if may_withdraw(report.status):
+        withdraw = InlineKeyboardButton(
+            "↩️ " + t.gettext("Withdraw this report"), callback_data=WITHDRAW(report.id, "ask")
+        )
+        rows.insert(-1, [withdraw])
     await edit_or_send(update, context, my_report_text(t, report), InlineKeyboardMarkup(rows))
 
 
@@ -176,6 +201,48 @@ async def start_adding(update: Update, context: BotContext) -> int:
     )
     remember_for_wipe(context, report.id, prompt.message_id)
     return MY_ADD
+
+
+async def withdraw(update: Update, context: BotContext) -> None:
+    """↩️ Withdraw: she asked first; then it stays on the coordinators' desk, marked withdrawn,
+    and they are told."""
+    report_id, step = WITHDRAW.values(context.match)
+    report = await _own_report(update, context, report_id)
+    if report is None:
+        return
+    t = context.t
+    if not may_withdraw(report.status):
+        await refuse(update, t.gettext("This report can no longer be withdrawn."))
+        return
+    if step == "ask":
+        question = t.gettext(
+            "Withdraw {ref}? The coordinators are told that you withdrew it; it stays on "
+            "their desk, marked withdrawn, and you can still read it here."
+        ).format(ref=report.ref)
+        buttons = [
+            InlineKeyboardButton(
+                "↩️ " + t.gettext("Yes, withdraw it"), callback_data=WITHDRAW(report.id, "yes")
+            ),
+            InlineKeyboardButton(t.gettext("No, keep it"), callback_data=OPEN(report.id)),
+        ]
+        await edit_or_send(update, context, question, InlineKeyboardMarkup([[b] for b in buttons]))
+        return
+    viewers = await report_viewers(context.db, context.settings, report.region)
+    moved = await set_status(
+        context.db,
+        report.id,
+        "withdrawn",
+        actor_id=None,  # she is never named beside her report
+        only_from=[s for s in STATUSES if may_withdraw(s)],
+        outbox=told_of(viewers, report.id, withdrawn=True),
+    )
+    context.app.wake_sender()
+    fresh = await get_report(context.db, report.id) or report
+    notice = t.gettext("Withdrawn. The coordinators are told.") if moved else None
+    rows = [[InlineKeyboardButton("◀ " + t.gettext("My reports"), callback_data=LIST_FIRST())]]
+    await edit_or_send(
+        update, context, my_report_text(t, fresh), InlineKeyboardMarkup(rows), notice=notice
+    )
 
 
 def remember_for_wipe(context: BotContext, report_id: int, *message_ids: int) -> None:
@@ -299,4 +366,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(my_reports, pattern=LIST.pattern),
         CallbackQueryHandler(my_reports, pattern=LIST_FIRST.pattern),
         CallbackQueryHandler(open_my_report, pattern=OPEN.pattern),
+        CallbackQueryHandler(withdraw, pattern=WITHDRAW.pattern),
     ]
