@@ -22,6 +22,7 @@ from db.copy import CopyError, copy_database, tables
 from db.documents import put_document
 from db.engine import Database
 from db.members import MemberDraft, create_member, decide, get_member
+from db.mutes import mute
 from db.outbox import Outgoing, send_later
 from db.reports import (
     FileIn,
@@ -109,6 +110,7 @@ async def populate(db: Database, files_dir: Path) -> dict[str, Any]:
         [Outgoing(people[2], "member.decided", {"approved": True})],
         batch=("stale", {"reports": reports}),
     )
+    await mute(db, people[3], actor_id=BIG)
     persistence = DatabasePersistence(db)
     await persistence.update_user_data(BIG, {"draft": {"text": STORY}})
     await persistence.update_chat_data(-1_001_234_567_890, {"notice": True})
