@@ -112,6 +112,8 @@ JOIN_START = Callback("join:start")  # handlers/membership
 REPORT_START = Callback("rpt:start")  # handlers/reports
 # A report's card on the coordinators' desk (handlers/reports_desk); in notices and reminders.
 OPEN_REPORT = Callback("rep:open", ID)
+# ✉️ A reply to the reporter, relayed (handlers/reports_desk); also in a danger alert.
+REPLY_TO_REPORTER = Callback("rep:reply", ID)
 # "Answer" under a coordinators' reply: the reporter writes back (handlers/reports).
 ANSWER_REPLY = Callback("my:answer", ID)
 # Approve / Decline of a membership request (handlers/membership), also from the members desk.

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton
 
 from bot.i18n import N_, Translator
 from bot.services.community import REGIONS
-from bot.services.reports import CATEGORIES, OCCURRED, STATUSES
+from bot.services.reports import CATEGORIES, HISTORY_EVENTS, OCCURRED, STATUSES
 
 # A membership's status, as coordinators and leads read it.
 MEMBER_STATUSES: dict[str, str] = {"approved": N_("approved"), "pending": N_("pending")}
@@ -41,6 +41,11 @@ def category_name(t: Translator, code: str | None) -> str:
 
 def status_name(t: Translator, code: str | None) -> str:
     return _label(t, STATUSES, code)
+
+
+def history_name(t: Translator, code: str | None) -> str:
+    """A status, or another event of a report's history."""
+    return _label(t, HISTORY_EVENTS if code in HISTORY_EVENTS else STATUSES, code)
 
 
 def occurred_name(t: Translator, value: str | None) -> str:

@@ -11,8 +11,11 @@ What a copy of the data must not link (see README, "What a stolen database revea
 - the order of writes: after a report is stored, SQLite's write-ahead log is checkpointed.
 
 Filing is idempotent: the draft's id, as a keyed hash (`filing_tag`, unique), makes a second
-`create_report` of the same draft return the report already stored. A file written before a
-transaction that then fails is removed again, so no encrypted file is left that no row names.
+`create_report` of the same draft return the report already stored. A report raised early
+(`alert=True`: someone is in danger, before she sent the form) starts its history with "alert"
+instead of "new"; sending the draft then completes that report ("sent"), once. A file written
+before a transaction that then fails is removed again, so no encrypted file is left that no row
+names.
 """
 
 from __future__ import annotations
@@ -121,6 +124,16 @@ class ReportInfo:
     # (day, status): when it arrived, and each change since (read with the full report).
     history: tuple[tuple[datetime, str], ...] = ()
 
+    @property
+    def unsent(self) -> bool:
+        """Raised by a danger alert and not sent by her (yet): only what she had written then
+        (known from the full report's history)."""
+        return bool(self.history) and not _is_sent(self.history)
+
+
+def _is_sent(history: Iterable[tuple[datetime, str]]) -> bool:
+    return any(code in ("new", "sent") for _day, code in history)
+
 
 def _history(db: Database, row: Report) -> tuple[tuple[datetime, str], ...]:
     if row.history_enc is None:  # filed before the history was kept
@@ -227,14 +240,24 @@ async def _store_files(
 
 
 async def _filed(db: Database, filing_id: str) -> ReportInfo | None:
-    """The report already filed from this draft, if any."""
+    """The report already filed from this draft, if any (with its history)."""
     async with db.transaction() as session:
         row = (
             await session.scalars(
                 select(Report).where(Report.filing_tag.in_(db.cipher.tags(f"filing:{filing_id}")))
             )
         ).first()
-        return _info(db, row) if row is not None else None
+        return replace(_info(db, row), history=_history(db, row)) if row is not None else None
+
+
+def _reporter_enc(db: Database, reporter: Reporter) -> str:
+    fields = {
+        "user_id": reporter.user_id,
+        "name": reporter.name,
+        "username": reporter.username,
+        "phone": reporter.phone,
+    }
+    return db.cipher.encrypt(json.dumps(fields))
 
 
 async def _next_number(session: AsyncSession, year: int) -> int:
@@ -256,18 +279,23 @@ async def create_report(
     files_dir: Path,
     announce: Callable[[int], Sequence[Outgoing]] | None = None,
     filing_id: str | None = None,
+    alert: bool = False,
 ) -> ReportInfo:
     """Store a report with its files; it gets the next reference of the year. `announce(id)`:
     the messages that tell of it, written to the outbox in the same transaction. `filing_id`:
-    the draft's own id; a draft already filed is not filed again, its report is returned."""
+    the draft's own id; a draft already filed is not filed again, its report is returned,
+    completed first if it was raised early by an alert. `alert`: raised early, not sent yet."""
     cipher = db.cipher
     if filing_id is not None:
         filed = await _filed(db, filing_id)
+        if filed is not None and filed.unsent and not alert:
+            return await _complete(db, filed.id, draft, reporter, lang, files_dir, announce)
         if filed is not None:
             return filed
     attachments = await _store_files(db, files_dir, secrets.token_hex(8), draft.files)
     day = db.day()
     salt = secrets.token_hex(16)
+    first = "alert" if alert else "new"
     try:
         async with db.transaction() as session:
             number = await _next_number(session, day.astimezone(db.zone).year)
@@ -282,22 +310,13 @@ async def create_report(
                 anonymous=draft.anonymous,
                 text_enc=cipher.encrypt(draft.text),
                 place_enc=cipher.encrypt_optional(draft.place),
-                reporter_enc=cipher.encrypt(
-                    json.dumps(
-                        {
-                            "user_id": reporter.user_id,
-                            "name": reporter.name,
-                            "username": reporter.username,
-                            "phone": reporter.phone,
-                        }
-                    )
-                ),
+                reporter_enc=_reporter_enc(db, reporter),
                 reporter_salt=salt,
                 reporter_tag=cipher.tag(f"reporter:{salt}:{reporter.user_id}"),
                 reporter_lang=lang,
                 filing_tag=None if filing_id is None else cipher.tag(f"filing:{filing_id}"),
                 status="new",
-                history_enc=cipher.encrypt(json.dumps([[day.isoformat(), "new"]])),
+                history_enc=cipher.encrypt(json.dumps([[day.isoformat(), first]])),
             )
             session.add(row)
             await session.flush()
@@ -315,7 +334,7 @@ async def create_report(
             )
             if announce is not None:
                 await enqueue(session, cipher, announce(row.id))
-            info = _info(db, row)
+            info = replace(_info(db, row), history=((day, first),))
     except BaseException as exc:
         await asyncio.to_thread(_remove, files_dir, attachments)
         if isinstance(exc, IntegrityError) and filing_id is not None:
@@ -323,6 +342,47 @@ async def create_report(
             filed = await _filed(db, filing_id)
             if filed is not None:
                 return filed
+        raise
+    await db.checkpoint()
+    return info
+
+
+async def _complete(
+    db: Database,
+    report_id: int,
+    draft: ReportDraft,
+    reporter: Reporter,
+    lang: str,
+    files_dir: Path,
+    announce: Callable[[int], Sequence[Outgoing]] | None,
+) -> ReportInfo:
+    """She sends the form whose alert raised this report: it takes what she sent, once."""
+    attachments = await _store_files(db, files_dir, f"r{report_id}", draft.files)
+    try:
+        async with db.transaction() as session:
+            row = await session.get(Report, report_id)
+            assert row is not None
+            if _is_sent(_history(db, row)):  # completed meanwhile: that one stands
+                await asyncio.to_thread(_remove, files_dir, attachments)
+                return replace(_info(db, row), history=_history(db, row))
+            row.category, row.region, row.occurred = draft.category, draft.region, draft.occurred
+            row.danger, row.anonymous, row.reporter_lang = draft.danger, draft.anonymous, lang
+            row.text_enc = db.cipher.encrypt(draft.text)
+            row.place_enc = db.cipher.encrypt_optional(draft.place)
+            row.reporter_enc = _reporter_enc(db, reporter)  # her salt and tag stay
+            row.history_enc = _with_event(db, row, "sent")
+            row.updated_at = db.day()
+            for attachment in attachments:
+                attachment.report_id = row.id
+                session.add(attachment)
+            add_audit(
+                session, "report.sent", actor_id=None, target_id=row.id, files=len(attachments)
+            )
+            if announce is not None:
+                await enqueue(session, db.cipher, announce(row.id))
+            info = replace(_info(db, row), history=_history(db, row))
+    except BaseException:
+        await asyncio.to_thread(_remove, files_dir, attachments)
         raise
     await db.checkpoint()
     return info

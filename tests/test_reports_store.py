@@ -168,3 +168,35 @@ async def test_a_draft_is_filed_once(db: Database, tmp_path: Path) -> None:
     assert len(await reports_of(db, 7)) == 2
     # The second press stored no second copy of the files either.
     assert len(list((tmp_path / "attachments").rglob("*.bin"))) == 2
+
+
+async def test_a_report_raised_by_an_alert_is_completed_once_when_she_sends_it(
+    db: Database, tmp_path: Path
+) -> None:
+    early = await create_report(
+        db,
+        draft(text="So far", danger=True, files=()),
+        Reporter(7, ""),
+        lang="ky",
+        files_dir=tmp_path,
+        filing_id="d1",
+        alert=True,
+    )
+    assert early.unsent
+    stored = await get_report(db, early.id)
+    assert stored is not None and stored.unsent and stored.text == "So far"
+    final = draft(text="The whole story", anonymous=False, danger=True)
+    named = Reporter(7, "Aigul", "aigul", PHONE)
+    sent = await create_report(
+        db, final, named, lang="ru", files_dir=tmp_path, filing_id="d1", announce=lambda _id: []
+    )
+    again = await create_report(db, final, named, lang="ru", files_dir=tmp_path, filing_id="d1")
+    assert sent.id == again.id == early.id and not sent.unsent and not again.unsent
+    stored = await get_report(db, early.id)
+    assert stored is not None and stored.text == "The whole story" and not stored.anonymous
+    assert stored.reporter_lang == "ru" and len(stored.attachments) == 1
+    assert [code for _day, code in stored.history] == ["alert", "sent"]
+    assert await reporter_of(db, early.id) == named
+    assert [r.id for r in await reports_of(db, 7)] == [early.id]
+    # Sent twice, the files are stored once.
+    assert len(list((tmp_path / "attachments").rglob("*.bin"))) == 1

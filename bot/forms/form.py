@@ -52,6 +52,8 @@ class Form:
     title         msgid of the summary's heading
     summary       the summary's text, if not `title` and a line per labelled answer
     cancelled     msgid said after the draft is discarded
+    kept          what stays elsewhere when the draft is discarded, if anything does (said
+                  with the discard's question, and after it instead of `cancelled`)
     before        run before a new draft; False: the form does not open (e.g. already a member)
     prefill       fills a new draft
     remember_messages  keep the ids of the form's messages (to remove them later)
@@ -75,6 +77,7 @@ class Form:
         title: str = "",
         summary: Callable[[Translator, Draft], str] | None = None,
         cancelled: str = "",
+        kept: Callable[[Translator, Draft], str | None] | None = None,
         before: Hook | None = None,
         prefill: Callable[[Turn], Awaitable[None]] | None = None,
         remember_messages: bool = False,
@@ -93,6 +96,7 @@ class Form:
         self.title = title
         self._summary = summary
         self.cancelled = cancelled
+        self.kept = kept
         self.before = before
         self.prefill = prefill
         self.remember_messages = remember_messages
@@ -392,16 +396,27 @@ class Form:
         t = turn.t
         seq = int(turn.draft.get("_seq", 0))
         await turn.say(
-            t.gettext("Discard this draft? What you entered will be deleted."),
+            self._and_kept(
+                t, turn.draft, t.gettext("Discard this draft? What you entered will be deleted.")
+            ),
             confirm_discard(self.press, t, seq),
         )
         return None  # she stays where she is until she chooses
 
+    def _and_kept(self, t: Translator, draft: Draft, text: str) -> str:
+        kept = self.kept(t, draft) if self.kept is not None else None
+        return f"{text}\n{kept}" if kept else text
+
     async def discard(self, turn: Turn) -> object:
         await ack(turn.query)
         t = turn.t
+        kept = self.kept(t, turn.draft) if self.kept is not None else None
+        if kept:  # something was sent before: "nothing was sent" would not be true
+            cancelled = t.gettext("Cancelled, and the draft is deleted.") + "\n" + kept
+        else:
+            cancelled = t.gettext(self.cancelled)
         self.drop(turn.context)
-        await turn.say(t.gettext(self.cancelled), ReplyKeyboardRemove())
+        await turn.say(cancelled, ReplyKeyboardRemove())
         await turn.say(main_menu_text(t), main_menu_keyboard(t))
         return END
 

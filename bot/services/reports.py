@@ -39,6 +39,10 @@ STATUSES: dict[str, str] = {
     "withdrawn": N_("withdrawn"),  # by the reporter herself; nobody moves it after that
 }
 
+# What else a report's history tells besides its statuses: a danger alert raised it before
+# she sent the form, and when she sent it (db/reports.py).
+HISTORY_EVENTS: dict[str, str] = {"alert": N_("alert raised"), "sent": N_("sent by her")}
+
 # new → in review → referred → resolved, or closed as not actionable; a finished report can
 # be opened again for review ("reopened").
 TRANSITIONS: dict[str, tuple[str, ...]] = {

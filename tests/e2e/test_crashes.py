@@ -17,10 +17,10 @@ from db.roles import set_grants
 from sandbox import Fault, Sandbox, SimUser
 from tests.e2e.helpers import choose_language, wait_text
 from tests.e2e.runner import COORDINATOR_ID
-from tests.e2e.test_alerts import say_danger
+from tests.e2e.test_alerts import ALERT, say_danger
 from tests.e2e.test_process import bot_env, spawn_bot
 from tests.e2e.test_reports import file_quick_report
-from tests.texts import head, ntr, tr
+from tests.texts import head, ntr, part, tr
 
 REPLY = "Reply from the coordinators about your report {ref}:"
 SAVED = "Saved. It goes to the reporter now; you will be told here if it cannot be delivered."
@@ -150,7 +150,7 @@ async def test_an_alert_on_its_way_when_the_bot_dies_reaches_everyone_once(
         sandbox.faults.add(Fault("hang", chat_id=second.id))
         aigul = await person(sandbox, "Aigul", "ky")
         await say_danger(aigul)
-        alert = "⚠️ " + head("en", "<b>Immediate danger</b>")
+        alert = part("en", ALERT)
         await first.wait_for(lambda u: got(u, alert) == 1, timeout=15)
         await sandbox.wait_for(lambda: sandbox.faults.served["hang"] >= 1, timeout=15)
         # The first's delivery recorded (killing in the milliseconds before that is the one
@@ -160,7 +160,7 @@ async def test_an_alert_on_its_way_when_the_bot_dies_reaches_everyone_once(
 
         sandbox.faults.clear()
         await bot.start()
-        ru_alert = "⚠️ " + head("ru", "<b>Immediate danger</b>")
+        ru_alert = part("ru", ALERT)
         await second.wait_for(lambda u: got(u, ru_alert) == 1, timeout=20)
         reached = ntr(
             "ky",

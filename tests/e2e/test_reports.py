@@ -183,8 +183,9 @@ async def test_danger_shows_help_and_alerts_coordinators_at_once(
     assert tr("ru", "Osh Region") in alert.text
     assert tr("ru", "Torture or ill-treatment") in alert.text
     assert STORY not in alert.text
-    # Nothing has been sent yet: the report follows.
-    assert await reports_of(bot.application.db, aigul.id) == []
+    # Her report is raised, anonymous and marked as not sent by her: the rest follows.
+    (raised,) = await reports_of(bot.application.db, aigul.id)
+    assert raised.anonymous and raised.danger
 
 
 @pytest.mark.webhook_too

@@ -1,6 +1,12 @@
 """The danger path: when she says someone is in immediate danger, the help lines at once, and
 an alert to the coordinators at once, before the report is finished.
 
+The alert raises the report at once with what she has written so far (anonymous: who she is
+comes only with the finished form, if she chooses), so the alert carries "Open" and "Write to
+her" (relayed, as for any report). Sending the form completes that same report
+(db.reports.create_report); if she discards the form, what she had written stays with the
+coordinators, and she is told so.
+
 The alert goes through the outbox at the highest priority, to every coordinator (a 429, a hang
 or a blocked chat on one never holds up the others). She is told the truth: that the alert is on
 its way, then to how many coordinators it was delivered; if nobody could be reached within a
@@ -13,6 +19,9 @@ import html
 import logging
 from datetime import timedelta
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import OPEN_REPORT, REPLY_TO_REPORTER
 from bot.context import BotContext, SolidarityApp
 from bot.delivery import DANGER, Recipient, Rendered, batch_hook, renderer
 from bot.forms import Incoming, Turn
@@ -30,6 +39,7 @@ from bot.services.roles import report_viewers
 from db.engine import Database
 from db.mutes import is_muted
 from db.outbox import SENT, BatchInfo, Outgoing, enqueue, new_batch
+from db.reports import ReportDraft, Reporter, create_report, get_report
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -77,10 +87,13 @@ async def accept_danger(turn: Turn, incoming: Incoming) -> bool:
     elif first_time:
         draft["danger_alerted"] = True
         limits.note("alert", turn.user_id)
-        await alert(turn.context, turn.user_id, t.lang, category, region)
+        report_id = await raise_early(turn)
+        draft["alert_report"] = report_id
+        await alert(turn.context, turn.user_id, t.lang, report_id)
         note = t.gettext(
-            "An alert is on its way to the coordinators; you will see here when it has reached "
-            "them. Please finish the report so they know what happened."
+            "An alert is on its way to the coordinators with what you have written so far (not "
+            "who you are), so that they can read it and write to you here. You will see here "
+            "when it has reached them. Please finish the report: what you add reaches them too."
         )
     else:
         note = t.gettext("The coordinators were alerted when you first said so.")
@@ -90,16 +103,54 @@ async def accept_danger(turn: Turn, incoming: Incoming) -> bool:
     return True
 
 
-async def alert(
-    context: BotContext, reporter: int, lang: str, category: str | None, region: str
-) -> None:
+async def raise_early(turn: Turn) -> int:
+    """The report, raised now with what she has written (no files yet, and anonymous), under
+    the draft's own id: sending the form completes this same report."""
+    draft = turn.draft
+    text = str(draft.get("text") or "")
+    if draft.get("what"):
+        text = f"[{draft['what']}]\n\n{text}"
+    report = await create_report(
+        turn.context.db,
+        ReportDraft(
+            category=str(draft.get("category") or "other"),
+            region=str(draft.get("region") or ""),
+            text=text,
+            occurred=str(draft.get("occurred") or ""),
+            danger=True,
+            anonymous=True,
+            place=draft.get("place"),
+        ),
+        Reporter(user_id=turn.user_id, name=""),
+        lang=turn.t.lang,
+        files_dir=turn.context.settings.data_dir,
+        filing_id=draft.get("_id"),
+        alert=True,
+    )
+    log.info("Report %s raised by a danger alert", report.ref)
+    return report.id
+
+
+def kept_after_alert(t: Translator, draft: dict[str, object]) -> str | None:
+    """Said when she discards a form whose alert raised its report: that report stays."""
+    if not draft.get("alert_report"):
+        return None
+    return t.gettext(
+        "What you had written when you raised the alert stays with the coordinators, so that "
+        "they can reach you here. /myreports shows it."
+    )
+
+
+async def alert(context: BotContext, reporter: int, lang: str, report_id: int) -> None:
     """The alert to every coordinator (and lead allowed to see reports), as one batch: when it
     is done, or a minute has passed, she hears how it went."""
-    viewers = await report_viewers(context.db, context.settings, region)
+    report = await get_report(context.db, report_id)
+    assert report is not None
+    viewers = await report_viewers(context.db, context.settings, report.region)
     viewers.discard(reporter)
     if await is_muted(context.db, reporter):
         viewers = set()  # muted by the coordinators: she still sees the help lines
-    where = {"region": region, "category": category}
+    where = {"region": report.region, "category": report.category}
     async with context.db.transaction() as session:
         batch = await new_batch(
             session,
@@ -111,7 +162,7 @@ async def alert(
         await enqueue(
             session,
             context.db.cipher,
-            to_each(viewers, "report.danger", where, priority=DANGER),
+            to_each(viewers, "report.danger", {"report": report_id}, priority=DANGER),
             batch_id=batch,
         )
     context.app.wake_sender()
@@ -119,14 +170,32 @@ async def alert(
 
 
 @renderer("report.danger")
-async def render_alert(r: Recipient) -> Rendered:
+async def render_alert(r: Recipient) -> Rendered | None:
     t = r.t
-    region, category = r.params.get("region"), r.params.get("category")
+    where = (
+        f"{region_name(t, r.params.get('region'))}, {category_name(t, r.params.get('category'))}"
+    )
+    if "report" not in r.params:  # queued before alerts raised their report
+        return Rendered("⚠️ " + t.gettext("Someone is in immediate danger.") + "\n" + where)
+    report = await get_report(r.app.db, int(r.params["report"]))
+    if report is None:  # removed meanwhile
+        return None
     text = t.gettext(
-        "<b>Immediate danger</b> reported by someone filing a report now: "
-        "{region}, {category}. The report follows when it is sent."
-    ).format(region=region_name(t, region), category=category_name(t, category))
-    return Rendered("⚠️ " + text)
+        "<b>Immediate danger</b>, report {ref} ({region}, {category}): she is filling in the "
+        "report now. Open it to read what she has written so far, or write to her; the rest "
+        "follows when she sends it."
+    ).format(
+        ref=report.ref,
+        region=region_name(t, report.region),
+        category=category_name(t, report.category),
+    )
+    buttons = [
+        InlineKeyboardButton("📂 " + t.gettext("Open"), callback_data=OPEN_REPORT(report.id)),
+        InlineKeyboardButton(
+            "✉️ " + t.gettext("Write to her"), callback_data=REPLY_TO_REPORTER(report.id)
+        ),
+    ]
+    return Rendered("⚠️ " + text, InlineKeyboardMarkup([buttons]))
 
 
 @batch_hook("danger")

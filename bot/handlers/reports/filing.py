@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.delivery import DANGER as DANGER_PRIORITY
 from bot.delivery import NOTICE, Recipient, Rendered, renderer
 from bot.forms import Form, Input, Step, Turn
-from bot.handlers.reports.danger import accept_danger, help_lines
+from bot.handlers.reports.danger import accept_danger, help_lines, kept_after_alert
 from bot.handlers.reports.steps import (
     CATEGORY,
     CONTACT,
@@ -62,7 +62,14 @@ WIPE = Callback("rpt:wipe", ID)
 
 DANGER = Step(
     "danger",
-    lambda t, _d: t.gettext("<b>Is anyone in immediate danger right now?</b>"),
+    lambda t, _d: (
+        t.gettext("<b>Is anyone in immediate danger right now?</b>")
+        + "\n"
+        + t.gettext(
+            "If you answer yes, the coordinators are alerted at once, with what you have written "
+            "so far but not your name, so that they can write to you here."
+        )
+    ),
     Input.BUTTON,
     accept_danger,
     options=danger_options,
@@ -173,7 +180,13 @@ async def send_report(turn: Turn) -> bool:
         await _reporter(turn, anonymous),
         lang=t.lang,
         files_dir=context.settings.data_dir,
-        announce=lambda report_id: told_of(viewers, report_id, danger=bool(draft.get("danger"))),
+        # Raised by its alert already: the coordinators hear that the rest of it has come.
+        announce=lambda report_id: told_of(
+            viewers,
+            report_id,
+            danger=bool(draft.get("danger")),
+            added=bool(draft.get("alert_report")),
+        ),
         # Filed once per draft: a second Send (or Send again after a crash) gets the same report.
         filing_id=draft.get("_id"),
     )
@@ -296,6 +309,7 @@ REPORT = Form(
     submit_icon="📨 ",
     summary=summary_text,
     cancelled=N_("Cancelled. Nothing was sent, and the draft is deleted."),
+    kept=kept_after_alert,
     remember_messages=True,
     actions={"dropfile": drop_file},
 )

@@ -25,7 +25,7 @@ from bot.forms.steps import FILE_FILTER
 from bot.handlers.reports.filing import WIPE, _download, told_of, too_much_stored
 from bot.handlers.reports.steps import incoming_file
 from bot.i18n import Translator
-from bot.keyboards import category_name, region_name, status_name
+from bot.keyboards import category_name, history_name, region_name, status_name
 from bot.keys import REPORT_ADDING, REPORT_ADDING_SINCE, REPORT_ANNOUNCED, REPORT_WIPE
 from bot.replies import edit_or_send, refuse
 from bot.services.reports import (
@@ -112,10 +112,14 @@ def my_report_text(t: Translator, report: ReportInfo) -> str:
         f"<b>{report.ref}</b> · {status_name(t, report.status)}",
         t.gettext("About: {value}").format(value=category_name(t, report.category)),
         t.gettext("Region: {value}").format(value=region_name(t, report.region)),
-        t.gettext("Sent: {value}").format(value=t.short_date(report.created_at)),
+        t.gettext(
+            "Not sent yet: the coordinators have what you had written when you raised the alert."
+        )
+        if report.unsent
+        else t.gettext("Sent: {value}").format(value=t.short_date(report.created_at)),
         t.gettext("History: {value}").format(
             value="; ".join(
-                f"{t.short_date(day)} — {status_name(t, code)}" for day, code in report.history
+                f"{t.short_date(day)} — {history_name(t, code)}" for day, code in report.history
             )
         ),
         "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.callbacks import ID, REPORTS_LIST, Callback, choice, optional
+from bot.callbacks import ID, REPLY_TO_REPORTER, REPORTS_LIST, Callback, choice, optional
 from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, STATUSES
 
@@ -27,7 +27,7 @@ TAKE = Callback("rep:take", ID)
 MOVE = Callback("rep:st", ID, choice(STATUSES))  # a status change
 FILES = Callback("rep:files", ID)
 FULL_TEXT = Callback("rep:txt", ID)
-REPLY = Callback("rep:reply", ID)  # a reply to the reporter
+REPLY = REPLY_TO_REPORTER  # a reply to the reporter
 NOTE = Callback("rep:note", ID)  # an internal note
 MUTE = Callback("rep:mute", ID, choice(("on", "off")))  # mute or unmute the report's sender
 

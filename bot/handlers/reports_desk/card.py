@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
@@ -61,6 +62,13 @@ async def card_parts(
     lines = []
     if report.danger:
         lines.append("⚠️ " + t.gettext("Immediate danger"))
+    if report.unsent:
+        lines.append(
+            t.gettext(
+                "Not sent by her yet: this is what she had written when she raised the alert. "
+                "The rest comes if she sends the report."
+            )
+        )
     lines += [
         t.gettext("Status: {value}").format(value=status_name(t, report.status)),
         t.gettext("Category: {value}").format(value=category_name(t, report.category)),
@@ -174,6 +182,23 @@ def card_text(
     return head + "\n\n" + story_title + html.escape(story) + cut_note + tail, True
 
 
+PIN = re.compile(r"📍 (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)")
+
+
+def map_buttons(t: Translator, place: str | None) -> list[InlineKeyboardButton]:
+    """A shared location pin on OpenStreetMap and on 2GIS (the map most used in Kyrgyzstan)."""
+    found = PIN.fullmatch(place or "")
+    if found is None:
+        return []
+    lat, lon = found.groups()
+    osm = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    two_gis = f"https://2gis.kg/geo/{lon},{lat}"
+    return [
+        InlineKeyboardButton("🗺 " + t.gettext("Map: {name}").format(name=name), url=url)
+        for name, url in (("OpenStreetMap", osm), ("2GIS", two_gis))
+    ]
+
+
 def card_keyboard(
     t: Translator, roles: Roles, report: ReportInfo, viewer_id: int, cut: bool, muted: bool
 ) -> InlineKeyboardMarkup:
@@ -223,6 +248,7 @@ def card_keyboard(
             InlineKeyboardButton("📄 " + t.gettext("Full text"), callback_data=FULL_TEXT(rid))
         )
     rows += in_rows(extra)
+    rows += in_rows(map_buttons(t, report.place))
     rows.append([InlineKeyboardButton("◀ " + t.gettext("Back to the list"), callback_data=BACK())])
     return InlineKeyboardMarkup(rows)
 
