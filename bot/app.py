@@ -22,6 +22,7 @@ from bot.delivery.sender import Sender
 from bot.handlers import (
     contacts_admin,
     errors,
+    events,
     fallback,
     members_desk,
     membership,
@@ -80,6 +81,7 @@ async def post_init(application: Application) -> None:
     await app.sender.start()
     log.info("Bot @%s is ready", app.bot.username)
     await reports_desk.schedule_jobs(app)
+    await events.schedule_jobs(app)
 
 
 async def post_stop(application: Application) -> None:
@@ -141,6 +143,7 @@ def build_application(
         *contacts_admin.build_handlers(),
         *reports.build_handlers(),
         *reports_desk.build_handlers(),
+        *events.build_handlers(),
         *membership.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),

@@ -113,3 +113,5 @@ OPEN_REPORT = Callback("rep:open", ID)
 ANSWER_REPLY = Callback("my:answer", ID)
 # Approve / Decline of a membership request (handlers/membership), also from the members desk.
 DECIDE_MEMBER = Callback("mem", choice(("approve", "decline")), USER_ID)
+# Events (handlers/events): the menu entry, and the list of upcoming events it opens.
+EVENTS_MENU = Callback("ev:menu")

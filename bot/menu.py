@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.callbacks import (
+    EVENTS_MENU,
     JOIN_START,
     LANGUAGE,
     MENU_HELP,
@@ -54,6 +55,7 @@ class MenuEntry:
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("📜", N_("Resolution"), RESOLUTION()),
     MenuEntry("🤝", N_("Membership"), JOIN_START()),
+    MenuEntry("📅", N_("Events"), EVENTS_MENU()),
     MenuEntry("🆘", N_("Report an incident"), REPORT_START()),
     MenuEntry("🌐", N_("Language"), MENU_LANGUAGE()),
     MenuEntry("❓", N_("Help"), MENU_HELP()),
@@ -66,6 +68,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("join", N_("Join the solidarity community")),
     ("profile", N_("Your profile and notifications")),
     ("leave", N_("Leave the community and erase your data")),
+    ("events", N_("Events of the community: what is coming, your answers")),
     ("report", N_("Report an incident")),
     ("myreports", N_("Your reports and the replies to them")),
     ("help", N_("What this bot does and how to use it")),
@@ -76,14 +79,16 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Added to the public commands in the menus of privileged people.
 MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
 REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
+NEW_EVENT_COMMAND = ("newevent", N_("Announce an event"))
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
     ("setresolution", N_("Replace a text of the resolution or mark it official")),
     REPORTS_COMMAND,
     ("setcontacts", N_("Edit the help lines shown with reports")),
+    NEW_EVENT_COMMAND,
 )
-LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
+LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND, NEW_EVENT_COMMAND)
 
 
 def main_menu_text(t: Translator) -> str:
