@@ -249,8 +249,9 @@ _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 def parse_duration(text: str) -> int | None:
-    """Minutes, from "2", "1.5", "2 h", "90 min", "1:30"; None if not one or out of range."""
-    text = _normalise(text)
+    """Minutes, from "2", "1.5", "1,5 ч", "2 h", "90 min", "1:30"; None if not one or out of
+    range."""
+    text = " ".join(text.casefold().split())
     minutes: float
     if match := _MINUTES_RE.match(text):
         minutes = int(match.group(1))

@@ -11,6 +11,7 @@ MAIN_MENU = "<b>Main menu</b>\nChoose what you would like to do."  # the msgid
 MENU_ENTRIES = (
     ("📜", "Resolution"),
     ("🤝", "Membership"),
+    ("📅", "Events"),
     ("🆘", "Report an incident"),
     ("🌐", "Language"),
     ("❓", "Help"),

@@ -79,7 +79,7 @@ def cut_option(limit: int, field: str) -> Any:
         if not (draft.get(LONG) or {}).get(field):
             return []
         label = t.ngettext(
-            "Keep the first {count} character", "Keep the first {count} characters", limit
+            "Use the first {count} character", "Use the first {count} characters", limit
         ).format(count=limit)
         return [Option("cut", "✂️ " + label)]
 
