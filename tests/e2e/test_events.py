@@ -31,6 +31,18 @@ from tests.texts import en, head, ntr, part, tr
 TZ = ZoneInfo("Asia/Bishkek")
 NOTICE = "New event"
 COORDINATOR_ONLY = "This is only for coordinators."
+MOVED_UP = (
+    "A place has come free: you are now among those going to {title}, {value}. If you cannot "
+    "come after all, please say so below."
+)
+NONSENSE = (
+    "I could not read a date and time in this. Please type them like 05.12.2026 14:00 or "
+    "5 Dec 14:00, or pick a day below."
+)
+BAD_DURATION = (
+    "Please tap a button, or type how long it lasts, for example 1.5 h or 90 min (at most 72 "
+    "hours)."
+)
 
 
 async def member(
@@ -213,13 +225,7 @@ async def test_rsvp_change_capacity_waiting_list_calendar_and_who_is_coming(
     # She changes her answer: the first on the waiting list moves up, and is told.
     await aina.press("👎 " + en("Can't come"))
     await wait_text(aina, en("Your answer: {value}", value=en("Can't come")))
-    await wait_text(
-        bermet,
-        part(
-            "en",
-            "A place has come free: you are now among those going to {title}, {value}. If you cannot come after all, please say so below.",
-        ),
-    )
+    await wait_text(bermet, part("en", MOVED_UP))
     assert await answer_of(bot.application.db, event.id, bermet.id) == "going"
     assert await answer_of(bot.application.db, event.id, aina.id) == "no"
 
@@ -364,7 +370,7 @@ async def test_the_outcome_reaches_the_coordinators_csv_in_her_language(
 ) -> None:
     lead = await lead_of(bot, sandbox, "Gulmira", "naryn")
     coordinator = await started(sandbox, "Zhyldyz", "ru", user_id=COORDINATOR_ID)
-    event = await make_event(bot, lead, starts=utcnow() - timedelta(hours=5))
+    await make_event(bot, lead, starts=utcnow() - timedelta(hours=5))
     await bot.settle()
     assert await send_due_reminders(bot.application) == 1
     await wait_button(lead, "📝 " + en("Record the outcome"))
@@ -481,10 +487,7 @@ async def test_bad_dates_links_places_and_long_texts_are_re_asked_and_kept(
             "31.02.2027 10:00",
             "There is no such day in the calendar. Please check the day and the month.",
         ),
-        (
-            "банан",
-            "I could not read a date and time in this. Please type them like 05.12.2026 14:00 or 5 Dec 14:00, or pick a day below.",
-        ),
+        ("банан", NONSENSE),
         ("01.01.2020 10:00", "This moment has already passed. Please give a date and time ahead."),
         ("5 дек", "Please add the time, for example 5 Dec 14:00."),
     ):
@@ -497,13 +500,7 @@ async def test_bad_dates_links_places_and_long_texts_are_re_asked_and_kept(
     await olga.press("10:00")
     await wait_text(olga, head("ru", "<b>How long does it last?</b>"))
     await olga.send("200 часов")
-    await wait_text(
-        olga,
-        part(
-            "ru",
-            "Please tap a button, or type how long it lasts, for example 1.5 h or 90 min (at most 72 hours).",
-        ),
-    )
+    await wait_text(olga, part("ru", BAD_DURATION))
     await olga.send("1,5 ч")
     await wait_text(olga, head("ru", "<b>Where?</b>"))
     await olga.send("Нарын, Дом культуры")
