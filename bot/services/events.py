@@ -129,8 +129,10 @@ def _find_date(text: str, today: date) -> tuple[int | None, int, int, str] | Non
     if match := _ISO_RE.search(text):
         year, month, day = (int(g) for g in match.groups())
         return year, month, day, _cut(text, match)
-    if match := _NUMERIC_RE.search(text):
+    for match in _NUMERIC_RE.finditer(text):
         sep, year_text = match.group(2), match.group(4)
+        if not year_text and not 1 <= int(match.group(3)) <= 12:
+            continue  # "14.00" is a time, not the 14th of month 0
         if sep != "-" or year_text:
             year = None
             if year_text:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -102,7 +103,7 @@ async def make_event(
         bot.application.db,
         draft,
         organiser_id=organiser.id,
-        draft_key=f"test-{title}-{draft.starts_at.isoformat()}",
+        draft_key=secrets.token_hex(16),
         notices=lambda eid, people: to_each(people, "event.notice", {"event": eid}, priority=EVENT),
         batch=lambda eid: ("event.notices", {"event": eid, "chat": organiser.id, "lang": "en"}),
     )
