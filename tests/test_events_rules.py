@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.i18n import get_translator
+from bot.services.calendar import CalendarEvent, ics_file
 from bot.services.events import (
     SEATS,
-    CalendarEvent,
     WhenProblem,
     WhenRefused,
     at_time,
     day_choices,
-    ics_file,
     link_problem,
     map_links,
     outcome_problem,

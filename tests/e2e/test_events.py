@@ -437,7 +437,7 @@ async def test_members_cannot_create_or_edit_and_a_lead_cannot_touch_another_reg
     for data in forged:
         refused = await aina.callback_answer(await aina.forge_press(data))
         assert refused["show_alert"], data
-        assert refused["text"] == en("Only regional leads and coordinators can announce events.")
+        assert refused["text"] == en("This is only for coordinators and regional leads.")
     refused = await aina.callback_answer(await aina.forge_press("ev:rep:all:month"))
     assert refused["text"] == en(COORDINATOR_ONLY)
 
@@ -536,3 +536,53 @@ async def test_bad_dates_links_places_and_long_texts_are_re_asked_and_kept(
     await olga.press("🗑 " + ru("Yes, discard"))
     await wait_text(olga, ru("Main menu"))
     assert not any(e.action == "event.published" for e in await audit_entries(bot.application.db))
+
+
+async def test_lists_in_pages_her_region_first_and_the_report_by_region(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    lead = await lead_of(bot, sandbox, "Gulmira", "naryn")
+    aina = await member(bot, sandbox, "Aina", "en")
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    soon = utcnow() + timedelta(days=1)
+    for n in range(6):
+        await make_event(bot, lead, title=f"Naryn meeting {n}", starts=soon + timedelta(hours=n))
+    await make_event(bot, lead, title="Talas forum", region="talas", starts=soon)
+    # Begun a minute ago: in this month's report (the month began before it, but for a minute).
+    await make_event(
+        bot, lead, title="Talas meeting", region="talas", starts=utcnow() - timedelta(minutes=1)
+    )
+    await make_event(bot, lead, title="Country forum", region=None, starts=soon + timedelta(days=9))
+    await bot.settle()
+
+    await aina.send("/events")
+    first = await wait_text(
+        aina,
+        en(
+            "<b>Upcoming events</b> in {region} and for the whole country",
+            region=en("Naryn Region"),
+        ),
+    )
+    assert "Naryn meeting 0" in first.text and "Talas forum" not in first.text
+    assert "Naryn meeting 5" not in first.text  # five to a page
+    await aina.press("▶")
+    second = await wait_text(aina, "Country forum")
+    assert "Naryn meeting 5" in second.text and "▶" not in buttons(second)
+    await aina.press("🌍 " + en("All regions"))
+    everywhere = await wait_text(aina, en("<b>Upcoming events</b> in all regions"))
+    assert "Talas forum" in everywhere.text
+    await aina.press("📍 " + en("My region"))
+    await wait_text(aina, "Naryn meeting 0")
+
+    await coordinator.send("/events")
+    await wait_button(coordinator, "📊 " + en("Outcomes"))
+    await coordinator.press("📊 " + en("Outcomes"))
+    await wait_text(coordinator, en("Events and outcomes"))
+    await coordinator.press("📍 " + en("Region: {value}", value=en("all regions")))
+    await wait_text(coordinator, en("Choose a region:"))
+    await coordinator.press(en("Talas Region"))
+    talas = await wait_text(coordinator, en("Region: {value}", value=en("Talas Region")))
+    assert "Talas meeting" in talas.text and "Naryn meeting" not in talas.text
+    assert en("took place, outcome not recorded") in talas.text
+    await coordinator.press(en("Last 12 months"))
+    await wait_button(coordinator, "✅ " + en("Last 12 months"))

@@ -22,15 +22,21 @@ def may_manage(roles: Roles, event: EventInfo) -> bool:
     return roles.coordinator or (event.region is not None and event.region in roles.lead_regions)
 
 
-async def organiser(update: Update, context: BotContext, action: str) -> Roles | None:
+async def organiser(
+    update: Update, context: BotContext, action: str, *, announcing: bool = False
+) -> Roles | None:
     """A regional lead or a coordinator; anyone else is refused (and it is logged)."""
     user = update.effective_user
     roles = await roles_of(context.db, context.settings, user.id) if user else None
     if roles is not None and roles.privileged:
         return roles
     log.warning("Refused %s to user %s (no role)", action, user.id if user else None)
+    t = context.t
     await refuse(
-        update, context.t.gettext("Only regional leads and coordinators can announce events.")
+        update,
+        t.gettext("Only regional leads and coordinators can announce events.")
+        if announcing
+        else t.gettext("This is only for coordinators and regional leads."),
     )
     return None
 

@@ -40,7 +40,7 @@ def preview(t: Translator, draft: dict[str, Any]) -> str:
 
 
 async def may_announce(turn: Turn) -> bool:
-    return await organiser(turn.update, turn.context, "/newevent") is not None
+    return await organiser(turn.update, turn.context, "/newevent", announcing=True) is not None
 
 
 async def prefill(turn: Turn) -> None:
@@ -58,7 +58,7 @@ async def prefill(turn: Turn) -> None:
 
 async def allowed_region(turn: Turn) -> bool:
     """Her role and the region again, on the server, at the moment she publishes."""
-    roles = await organiser(turn.update, turn.context, "publishing an event")
+    roles = await organiser(turn.update, turn.context, "publishing an event", announcing=True)
     if roles is None:
         return False
     region = turn.draft.get("region")

@@ -15,7 +15,8 @@ from bot.delivery import EVENT
 from bot.keyboards import in_rows, label_width
 from bot.notify import to_each
 from bot.replies import edit_or_send, refuse
-from bot.services.events import SEATS, WAITING, CalendarEvent, ends_at, ics_file
+from bot.services.calendar import CalendarEvent, ics_file
+from bot.services.events import SEATS, WAITING, ends_at
 from bot.services.roles import Roles
 from bot.text import TEXT_LIMIT, utf16_len
 from db.events import EventInfo, answer_of, attendees, get_event, list_events, set_answer
