@@ -187,3 +187,17 @@ def test_the_calendar_file() -> None:
     assert "GEO:41.428000;75.991000" in unfolded and "STATUS:CONFIRMED" in unfolded
     links = map_links(41.428, 75.991)
     assert "mlat=41.428000" in links["OpenStreetMap"] and "75.991000" in links["2GIS"]
+
+
+def test_newevent_is_in_the_menus_of_leads_and_coordinators_only() -> None:
+    from bot.menu import bot_commands, role_commands
+    from bot.services.roles import Roles
+
+    t = get_translator("ky", "Asia/Bishkek")
+    lead = Roles(1, coordinator=False, from_settings=False, lead_regions=frozenset({"naryn"}))
+    coordinator = Roles(2, coordinator=True, from_settings=True, lead_regions=frozenset())
+    member = Roles(3, coordinator=False, from_settings=False, lead_regions=frozenset())
+    assert "newevent" in [c.command for c in role_commands(t, lead)]
+    assert "newevent" in [c.command for c in role_commands(t, coordinator)]
+    assert "newevent" not in [c.command for c in role_commands(t, member)]
+    assert "events" in [c.command for c in bot_commands(t)]

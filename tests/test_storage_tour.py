@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 import db as db_package
+from bot.services.events import SEATS
 from db import audit, documents, events, members, outbox, reports, resolution, roles, users
 from db.engine import Database
 from db.types import utcnow
@@ -158,21 +159,10 @@ async def tour(db: Database, files_dir: Path) -> None:
     await events_tour(db)
 
 
-class _Seats:
-    """The seat rule of bot/services/events.py, as db/ sees it (a protocol)."""
-
-    def stored(self, wanted: str, previous: str | None, going: int, capacity: int | None) -> str:
-        full = wanted == "going" and previous != "going" and capacity is not None
-        return "waiting" if full and going >= capacity else wanted
-
-    def promoted(self, capacity: int | None, going: int, waiting: list[int]) -> list[int]:
-        return list(waiting[: max(0, (capacity or 0) - going)])
-
-
 async def events_tour(db: Database) -> None:
     """An event: published with its notices, answered (a waiting list), edited, messaged,
     reminded, its outcome recorded, called off."""
-    seats = _Seats()
+    seats = SEATS  # the rule of bot/services/events.py, which db/ takes as a protocol
 
     def tell(people: list[int]) -> list[outbox.Outgoing]:
         return [outbox.Outgoing(p, "event.x") for p in people]

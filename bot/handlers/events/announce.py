@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot import keys
 from bot.delivery import EVENT
 from bot.forms import Form, Turn
 from bot.forms.wiring import Handler
@@ -125,7 +126,7 @@ async def publish(turn: Turn) -> bool:
 
 
 NEW_EVENT = Form(
-    "newevent",
+    keys.EVENT_DRAFT,
     "e",
     STEPS,
     command="newevent",

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot import keys
 from bot.callbacks import Callback
 from bot.delivery import EVENT
 from bot.forms import Form, Input, Step, Turn
@@ -166,7 +167,7 @@ async def save_edit(turn: Turn) -> bool:
 
 
 EDIT_EVENT = Form(
-    "eventedit",
+    keys.EVENT_EDIT,
     "ee",
     EDIT_STEPS,
     command=None,
@@ -257,7 +258,7 @@ REASON = Step(
     hint=N_("Please answer the question above with a text message."),
 )
 CALL_OFF_EVENT = Form(
-    "eventcancel",
+    keys.EVENT_CANCEL,
     "ec",
     (REASON,),
     command=None,
@@ -332,7 +333,7 @@ TEXT = Step(
     hint=N_("Please answer the question above with a text message."),
 )
 MESSAGE_GOING = Form(
-    "eventmsg",
+    keys.EVENT_MESSAGE,
     "em",
     (TEXT,),
     command=None,

@@ -13,6 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import CallbackQueryHandler
 
+from bot import keys
 from bot.context import BotContext
 from bot.forms import Form, Incoming, Input, Refused, Step, Turn
 from bot.forms.wiring import Handler
@@ -175,7 +176,7 @@ async def save(turn: Turn) -> bool:
 
 
 OUTCOME_FORM = Form(
-    "eventoutcome",
+    keys.EVENT_OUTCOME,
     "eo",
     (WOMEN, MEN, TOTAL, NOTES),
     command=None,
