@@ -373,8 +373,13 @@ async def test_the_outcome_reaches_the_coordinators_csv_in_her_language(
     coordinator = await started(sandbox, "Zhyldyz", "ru", user_id=COORDINATOR_ID)
     await make_event(bot, lead, starts=utcnow() - timedelta(hours=5))
     await bot.settle()
-    assert await send_due_reminders(bot.application) == 1
+    # The job may have asked already, if this test ran slowly; either way, once.
+    assert await send_due_reminders(bot.application) in (0, 1)
     await wait_button(lead, "📝 " + en("Record the outcome"))
+    assert await send_due_reminders(bot.application) == 0
+    await bot.settle()
+    asks = [m for m in lead.bot_messages() if "📝 " + en("Record the outcome") in buttons(m)]
+    assert len(asks) == 1
     await lead.press("📝 " + en("Record the outcome"))
     await wait_text(lead, head("en", "<b>How many women took part?</b>"))
     await lead.send("twenty")

@@ -1,8 +1,8 @@
 """Reminders and the outcome question, by a repeating job that reads the database: the day
 before and two hours before, to Going and Maybe; after the end, the organiser is asked for the
 outcome. Each is marked done in the same transaction as its messages are written to the outbox,
-so a restart loses none and sends none twice (the job runs soon after start-up, then every
-minute)."""
+so a restart loses none and sends none twice (the job runs a minute after start-up, then
+every minute)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from db.types import utcnow
 log = logging.getLogger(__name__)
 
 INTERVAL = timedelta(minutes=1)
-FIRST_RUN = timedelta(seconds=20)
+FIRST_RUN = timedelta(minutes=1)
 JOB_NAME = "events.reminders"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
