@@ -94,8 +94,10 @@ async def post_stop(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Close the database after persistence has written its last changes."""
+    """Close the database after persistence has written its last changes. The sender is stopped
+    here too when post_stop never ran (the start failed, e.g. the webhook port was taken)."""
     app: SolidarityApp = application  # type: ignore[assignment]
+    await post_stop(app)
     await app.db.dispose()
 
 

@@ -591,3 +591,56 @@ async def test_lists_in_pages_her_region_first_and_the_report_by_region(
     assert en("took place, outcome not recorded") in talas.text
     await coordinator.press(en("Last 12 months"))
     await wait_button(coordinator, "✅ " + en("Last 12 months"))
+
+
+async def test_a_coordinator_announces_for_the_whole_country_with_a_picked_day_and_time(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    coordinator = await started(sandbox, "Zhyldyz", user_id=COORDINATOR_ID)
+    naryn = await member(bot, sandbox, "Aina", "ky")
+    osh = await member(bot, sandbox, "Bermet", "ru", region="osh_city")
+    quiet = await member(bot, sandbox, "Quiet", "en", region="batken", notify="none")
+
+    await coordinator.send("/newevent")
+    await wait_text(coordinator, head("en", "<b>Title of the event</b>"))
+    await coordinator.send("National forum of women leaders")
+    await wait_text(coordinator, head("en", "<b>Description</b>"))
+    await coordinator.send("All regions together.")
+    await wait_text(coordinator, head("en", "<b>When does it start?</b>"))
+    await coordinator.press(en("Tomorrow"))
+    await wait_text(coordinator, head("en", "<b>At what time?</b>"))
+    await coordinator.send("10:30")
+    await wait_text(coordinator, head("en", "<b>How long does it last?</b>"))
+    await coordinator.send("2 days")
+    await wait_text(coordinator, part("en", BAD_DURATION))
+    await coordinator.send("8")
+    await wait_text(coordinator, head("en", "<b>Where?</b>"))
+    await coordinator.share_location(42.874, 74.612)
+    await wait_text(
+        coordinator,
+        part("en", "Pin kept. Type the address or the name of the place too, or tap “Done”."),
+    )
+    await coordinator.press("🗑 " + en("Remove the pin"))
+    await wait_button(coordinator, "✔ " + en("Done"))
+    done = await coordinator.callback_answer(await coordinator.press("✔ " + en("Done")))
+    assert done["text"] == en("Please type the place or send a pin, or skip this question.")
+    await coordinator.send("Bishkek, Philharmonic")
+    # A coordinator chooses any region, or the whole country.
+    await wait_text(coordinator, head("en", "<b>For which region?</b>"))
+    assert en("Talas Region") in buttons(coordinator.last_bot_message())
+    await coordinator.press(en("Whole country"))
+    await wait_text(coordinator, en("<b>What kind of event is it?</b>"))
+    await coordinator.press(en("Forum"))
+    await wait_text(coordinator, head("en", "<b>Online link</b>"))
+    await coordinator.send("https://meet.example.org/forum")
+    await wait_text(coordinator, head("en", "<b>How many places?</b>"))
+    await coordinator.send("300")
+    preview = await wait_text(coordinator, en("Preview"))
+    assert en("Region: {value}", value=en("Whole country")) in preview.text
+    assert "10:30" in preview.text and "8 h" in preview.text
+    await coordinator.press("📣 " + en("Publish"))
+    await wait_text(coordinator, "2 members")
+    await wait_text(naryn, tr("ky", "Whole country"))
+    await wait_text(osh, tr("ru", "Whole country"))
+    await bot.settle()
+    assert count_with(quiet, en(NOTICE)) == 0
