@@ -20,7 +20,15 @@ from bot.i18n import get_translator
 from bot.notify import to_each
 from bot.services.events import SEATS
 from db.audit import audit_entries
-from db.events import EventDraft, EventInfo, answer_of, get_event, publish_event, set_answer
+from db.events import (
+    EventDraft,
+    EventInfo,
+    answer_of,
+    cancel_event,
+    get_event,
+    publish_event,
+    set_answer,
+)
 from db.members import MemberDraft, create_member, update_member
 from db.roles import set_grants
 from db.types import utcnow
@@ -213,6 +221,8 @@ async def test_rsvp_change_capacity_waiting_list_calendar_and_who_is_coming(
     assert first["text"] == en("See you there!")
     card = await wait_text(aina, en("Your answer: {value}", value=en("Going")))
     assert en("Going: {count} of {max}", count=1, max=1) in card.text
+    again = await aina.callback_answer(await aina.press("✅ " + en("Going")))
+    assert again["text"] == en("See you there!")  # the same answer again changes nothing
     second = await bermet.callback_answer(await bermet.press("👍 " + en("Going")))
     assert second["text"] == en(
         "No places left: you are on the waiting list, number {number}. You will be told if a "
@@ -644,3 +654,34 @@ async def test_a_coordinator_announces_for_the_whole_country_with_a_picked_day_a
     await wait_text(osh, tr("ru", "Whole country"))
     await bot.settle()
     assert count_with(quiet, en(NOTICE)) == 0
+
+
+async def test_only_approved_members_answer_and_never_to_an_event_called_off(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    lead = await lead_of(bot, sandbox, "Gulmira", "naryn")
+    aina = await member(bot, sandbox, "Aina", "en")
+    pending = await started(sandbox, "Pending", "en")
+    draft = MemberDraft("Pending", "naryn", None, "ngo", ("peace",), None)
+    await create_member(bot.application.db, pending.id, draft, approved=False)
+    stranger = await started(sandbox, "Stranger", "en")
+    event = await make_event(bot, lead)
+    await wait_text(aina, en(NOTICE))
+    await bot.settle()
+    assert count_with(pending, en(NOTICE)) == 0  # approved members only
+
+    await stranger.send("/events")
+    not_yet = en("Events are for members of the community. Join to see them and to take part.")
+    await wait_text(stranger, not_yet)
+    refused = await pending.callback_answer(await pending.forge_press(f"ev:r:{event.id}:going"))
+    assert refused["text"] == en("Only members of the community can answer. Join with /join.")
+    refused = await stranger.callback_answer(await stranger.forge_press(f"ev:ics:{event.id}"))
+    assert refused["show_alert"] and refused["text"] == not_yet
+    assert await answer_of(bot.application.db, event.id, pending.id) is None
+
+    await cancel_event(bot.application.db, event.id, "Snow", actor_id=lead.id, tell=lambda _p: [])
+    late = await aina.callback_answer(await aina.press("👍 " + en("Going")))
+    assert late["text"] == en("This event has been called off or has already begun.")
+    assert await answer_of(bot.application.db, event.id, aina.id) is None
+    gone = await aina.callback_answer(await aina.forge_press("ev:o:999999"))
+    assert gone["text"] == en("This event no longer exists.")

@@ -9,7 +9,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.callbacks import JOIN_START
+from bot.callbacks import EVENTS_MENU, JOIN_START
 from bot.context import BotContext
 from bot.delivery import EVENT
 from bot.keyboards import in_rows, label_width
@@ -43,7 +43,17 @@ def fit(label: str, width: int = LABEL_WIDTH) -> str:
 
 
 async def _not_for_her(update: Update, context: BotContext) -> None:
+    """Not a member (yet): a button says so in an alert; the command or menu entry also offers
+    to join."""
     t = context.t
+    if update.callback_query is not None and not EVENTS_MENU.parse(update.callback_query.data):
+        await refuse(
+            update,
+            t.gettext(
+                "Events are for members of the community. Join to see them and to take part."
+            ),
+        )
+        return
     await edit_or_send(
         update,
         context,
@@ -217,6 +227,9 @@ async def answer_event(update: Update, context: BotContext) -> None:
             "maybe": t.gettext("Noted: maybe."),
             "no": t.gettext("Noted: you can't come."),
         }[result.stored]
+    if result.stored == result.previous and update.callback_query is not None:
+        await update.callback_query.answer(notice)  # the same answer again: nothing to redraw
+        return
     fresh = await get_event(context.db, event_id)
     assert fresh is not None
     await _card(update, context, fresh, roles, notice=notice)
