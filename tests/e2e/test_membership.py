@@ -362,6 +362,7 @@ async def test_decline_from_the_members_desk_keeps_the_other_requests(
     await joined(ainura, name="Айнура")
     zarina = await started(sandbox, "Zarina", "ky", phone=PHONE)
     await joined(zarina, name="Зарина")
+    await bot.settle()  # both requests have reached her (the outbox paces her chat)
 
     await coordinator.send("/members")
     await wait_text(coordinator, "Total")
