@@ -23,6 +23,7 @@ from bot.handlers import (
     contacts_admin,
     desk,
     errors,
+    events,
     fallback,
     members_desk,
     membership,
@@ -81,6 +82,7 @@ async def post_init(application: Application) -> None:
     await app.sender.start()
     log.info("Bot @%s is ready", app.bot.username)
     await reports_desk.schedule_jobs(app)
+    await events.schedule_jobs(app)
 
 
 async def post_stop(application: Application) -> None:
@@ -154,6 +156,7 @@ def build_application(
         *desk.build_handlers(),
         *reports.build_handlers(),
         *reports_desk.build_handlers(),
+        *events.build_handlers(),
         *membership.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),

@@ -133,3 +133,5 @@ REPORTS_LIST = Callback(
     optional(choice(CATEGORIES)),
     PAGE,
 )
+# Events (handlers/events): the menu entry, and the list of upcoming events it opens.
+EVENTS_MENU = Callback("ev:menu")

@@ -127,3 +127,19 @@ def nav_row(t: Translator, prefix: str, *, back: bool = True) -> list[InlineKeyb
             0, InlineKeyboardButton("◀ " + t.gettext("Back"), callback_data=f"{prefix}:back")
         )
     return row
+
+
+def map_links(latitude: float, longitude: float) -> dict[str, str]:
+    """A pin on OpenStreetMap and on 2GIS (the map most used in Kyrgyzstan)."""
+    lat, lon = f"{latitude:.6f}", f"{longitude:.6f}"
+    return {
+        "OpenStreetMap": f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+        "2GIS": f"https://2gis.kg/geo/{lon}%2C{lat}?m={lon}%2C{lat}%2F17",
+    }
+
+
+def map_buttons(geo: tuple[float, float] | None) -> list[InlineKeyboardButton]:
+    """The pin's map buttons (names of maps, not translated), none without a pin."""
+    if geo is None:
+        return []
+    return [InlineKeyboardButton("🗺 " + name, url=url) for name, url in map_links(*geo).items()]

@@ -17,6 +17,11 @@ REPORT_ANNOUNCED = "report_announced"
 REPLY_COMPOSE = "rep_compose"  # a coordinator's reply or note being written
 REPORT_LIST = "rep_list"  # the coordinator's current filters on /reports
 RESOLUTION_LANG = "setresolution_lang"  # /setresolution: the language being uploaded
+EVENT_DRAFT = "newevent"  # the /newevent draft
+EVENT_EDIT = "eventedit"  # an organiser's changes to an event, until she saves them
+EVENT_CANCEL = "eventcancel"  # calling an event off: the reason
+EVENT_MESSAGE = "eventmsg"  # a message to those going
+EVENT_OUTCOME = "eventoutcome"  # the outcome of an event
 
 # chat_data of a group chat
 GROUP_NOTICE_SENT = "private_only_notice_sent"  # the bot said once that it works in private only

@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from bot.callbacks import (
     DESK_OPEN,
+    EVENTS_MENU,
     HELP_LINES,
     JOIN_START,
     LANGUAGE,
@@ -84,6 +85,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("🗂", N_("Desk"), DESK_OPEN(), show=privileged),
     MenuEntry("📜", N_("Resolution"), RESOLUTION()),
     MenuEntry("🤝", N_("Membership"), JOIN_START()),
+    MenuEntry("📅", N_("Events"), EVENTS_MENU()),
     MenuEntry("🆘", N_("Report an incident"), REPORT_START()),
     MenuEntry("☎️", N_("Help lines"), HELP_LINES()),
     MenuEntry("🌐", N_("Language"), MENU_LANGUAGE()),
@@ -97,6 +99,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("join", N_("Join the solidarity community")),
     ("profile", N_("Your profile and notifications")),
     ("leave", N_("Leave the community and erase your data")),
+    ("events", N_("Events of the community: what is coming, your answers")),
     ("report", N_("Report an incident")),
     ("helplines", N_("Help lines: who to call, now")),
     ("myreports", N_("Your reports and the replies to them")),
@@ -108,14 +111,16 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Added to the public commands in the menus of privileged people.
 MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
 REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
+NEW_EVENT_COMMAND = ("newevent", N_("Announce an event"))
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
     ("setresolution", N_("Replace a text of the resolution or mark it official")),
     REPORTS_COMMAND,
     ("setcontacts", N_("Edit the help lines shown with reports")),
+    NEW_EVENT_COMMAND,
 )
-LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
+LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND, NEW_EVENT_COMMAND)
 
 
 def main_menu_text(

@@ -377,3 +377,80 @@ class SentCopy(Base):
     chat_enc: Mapped[str] = mapped_column(Text)
     message_id: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Event(Base):
+    """A local dialogue event announced by a regional lead or a coordinator. What the organiser
+    wrote (title, description, place, pin, link), the reason of a cancellation and the notes
+    of the outcome are encrypted at rest."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("status IN ('published', 'cancelled')", name="status"),
+        Index("ix_events_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # The form's draft id: publishing the same draft twice makes one event.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    organiser_enc: Mapped[str] = mapped_column(Text)  # a lead or coordinator: encrypted
+    region: Mapped[str | None] = mapped_column(String(16), index=True)  # None: whole country
+    kind: Mapped[str] = mapped_column(String(16))
+    title_enc: Mapped[str] = mapped_column(Text)
+    description_enc: Mapped[str] = mapped_column(Text)
+    place_enc: Mapped[str | None] = mapped_column(Text)
+    geo_enc: Mapped[str | None] = mapped_column(Text)  # "latitude,longitude" of a pin
+    link_enc: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration: Mapped[int | None] = mapped_column(Integer)  # minutes
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="published")
+    cancel_reason_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # edits so far (.ics SEQUENCE)
+    reminded_day_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    women: Mapped[int | None] = mapped_column(Integer)
+    men: Mapped[int | None] = mapped_column(Integer)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    outcome_enc: Mapped[str | None] = mapped_column(Text)
+    outcome_by_enc: Mapped[str | None] = mapped_column(Text)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EventAnswer(Base):
+    """A member's answer to an event: going, maybe, no, or waiting (past the capacity; the
+    waiting list is in the order of `since`)."""
+
+    __tablename__ = "event_answers"
+    __table_args__ = (
+        CheckConstraint("answer IN ('going', 'maybe', 'no', 'waiting')", name="answer"),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    answer: Mapped[str] = mapped_column(String(8))
+    since: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EventUpdate(Base):
+    """What an organiser told the people of an event: an edit (the changes, old and new) or a
+    message to those going. Kept encrypted; the outbox rows that tell of it carry its id."""
+
+    __tablename__ = "event_updates"
+    __table_args__ = (CheckConstraint("kind IN ('edit', 'message')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    body_enc: Mapped[str] = mapped_column(Text)  # JSON
+    by_enc: Mapped[str] = mapped_column(Text)  # who wrote it (a lead or coordinator)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

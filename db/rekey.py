@@ -60,6 +60,18 @@ ENCRYPTED: dict[str, tuple[str, ...]] = {
     "outbox_batches": ("params_enc",),
     "muted_senders": ("user_enc", "muted_by_enc"),
     "sent_copies": ("chat_enc",),
+    "events": (
+        "organiser_enc",
+        "outcome_by_enc",
+        "title_enc",
+        "description_enc",
+        "place_enc",
+        "geo_enc",
+        "link_enc",
+        "cancel_reason_enc",
+        "outcome_enc",
+    ),
+    "event_updates": ("body_enc", "by_enc"),
 }
 
 Values = dict[str, Any]  # a row's columns, encrypted ones decrypted

@@ -16,11 +16,13 @@ from sqlalchemy import select
 
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import Cipher, new_key
+from bot.services.events import SEATS
 from db.audit import audit
 from db.copies import record_copy
 from db.copy import CopyError, copy_database, tables
 from db.documents import put_document
 from db.engine import Database
+from db.events import EventDraft, message_going, publish_event, set_answer
 from db.members import MemberDraft, create_member, decide, get_member
 from db.mutes import mute
 from db.outbox import Outgoing, send_later
@@ -35,6 +37,7 @@ from db.reports import (
 )
 from db.resolution import add_draft, cache_file_id, publish
 from db.roles import set_grants
+from db.types import utcnow
 from db.users import record_user, set_language
 from tests.conftest import SETTING_NAMES
 
@@ -105,6 +108,16 @@ async def populate(db: Database, files_dir: Path) -> dict[str, Any]:
         await record_copy(db, "report.reply", reply, people[n], 100 + n)
         reports.append(report.id)
     await audit(db, "export.members", actor_id=BIG, rows=12)
+    event, _count, _new = await publish_event(
+        db,
+        EventDraft("Диалог", STORY, "dialogue", utcnow(), "naryn", 90, "Нарын", (41.4, 75.9)),
+        organiser_id=people[1],
+        draft_key="copy",
+        notices=lambda _event, members: [Outgoing(m, "event.notice") for m in members],
+        batch=lambda event_id: ("event.notices", {"event": event_id}),
+    )
+    await set_answer(db, event.id, people[3], "going", seats=SEATS, moved_up=lambda _p: [])
+    await message_going(db, event.id, STORY, actor_id=people[1], tell=lambda _u, members: [])
     await send_later(
         db,
         [Outgoing(people[2], "member.decided", {"approved": True})],

@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import db as db_package
+from bot.services.events import SEATS
 from db import (
     audit,
     copies,
     documents,
+    events,
     members,
     mutes,
     outbox,
@@ -208,6 +211,104 @@ async def tour(db: Database, files_dir: Path) -> None:
     await mutes.mute(db, 10, actor_id=11)
     assert await mutes.is_muted(db, 10) and not await mutes.is_muted(db, 12)
     assert await mutes.unmute(db, 10, actor_id=11) and not await mutes.is_muted(db, 10)
+    # events
+    await events_tour(db)
+
+
+async def events_tour(db: Database) -> None:
+    """An event: published with its notices, answered (a waiting list), edited, messaged,
+    reminded, its outcome recorded, called off."""
+    seats = SEATS  # the rule of bot/services/events.py, which db/ takes as a protocol
+
+    def tell(people: list[int]) -> list[outbox.Outgoing]:
+        return [outbox.Outgoing(p, "event.x") for p in people]
+
+    starts = utcnow() + timedelta(days=2)
+    draft = events.EventDraft(
+        "Диалог", "Сүрөттөмө", "dialogue", starts, "naryn", 90, "Нарын", (41.4, 75.9), None, 1
+    )
+    event, count, new = await events.publish_event(
+        db,
+        draft,
+        organiser_id=11,
+        draft_key="tour",
+        notices=lambda eid, people: tell(people),
+        batch=lambda eid: ("event.notices", {"event": eid}),
+    )
+    assert new and count == 1 and event.geo == (41.4, 75.9)  # member 10 of Naryn, set to "all"
+    again = await events.publish_event(
+        db,
+        draft,
+        organiser_id=11,
+        draft_key="tour",
+        notices=lambda e, p: [],
+        batch=lambda e: ("x", {}),
+    )
+    assert again[0].id == event.id and not again[2]
+    got = await events.get_event(db, event.id)
+    assert got is not None and got.title == "Диалог" and got.place == "Нарын"
+    page, total = await events.list_events(db, after=utcnow(), regions=["naryn"])
+    assert total == 1 and page[0].id == event.id
+    first = await events.set_answer(db, event.id, 10, "going", seats=seats, moved_up=tell)
+    second = await events.set_answer(db, event.id, 11, "going", seats=seats, moved_up=tell)
+    assert first is not None and first.stored == "going"
+    assert second is not None and second.stored == "waiting"
+    moved = await events.set_answer(db, event.id, 10, "no", seats=seats, moved_up=tell)
+    assert moved is not None and moved.promoted == (11,)
+    assert await events.answer_of(db, event.id, 11) == "going"
+    people = await events.attendees(db, event.id)
+    assert sorted((p.user_id, p.answer, p.name) for p in people) == [
+        (10, "no", "Айнура"),
+        (11, "going", None),
+    ]
+    assert await events.edit_event(
+        db,
+        event.id,
+        {"title": ("Диалог", "Жаңы"), "starts_at": (starts.isoformat(), starts.isoformat())},
+        actor_id=11,
+        tell=lambda update_id, people: tell(people),
+        seats=seats,
+        moved_up=tell,
+    )
+    sent = await events.message_going(
+        db, event.id, "Кездешкенче", actor_id=11, tell=lambda update_id, people: tell(people)
+    )
+    assert sent == 1
+    async with db.transaction() as session:
+        from db.models import EventUpdate
+
+        update_ids = [u.id for u in (await session.scalars(select(EventUpdate))).all()]
+    change = await events.get_update(db, update_ids[0])
+    assert change is not None and change.body["changes"]["title"] == ["Диалог", "Жаңы"]
+    due = await events.reminder_candidates(db, utcnow(), starts + timedelta(hours=1))
+    assert [e.id for e in due] == [event.id]
+    assert (
+        await events.mark_reminders(
+            db, event.id, utcnow(), day=True, soon=False, send="day", tell=tell
+        )
+        == 1
+    )
+    assert (
+        await events.mark_reminders(
+            db, event.id, utcnow(), day=True, soon=False, send="day", tell=tell
+        )
+        == 0
+    )
+    assert await events.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
+    assert not await events.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
+    assert await events.save_outcome(
+        db, event.id, women=20, men=5, total=30, notes="Чечим", actor_id=11
+    )
+    held = await events.events_between(db, starts - timedelta(days=1), starts + timedelta(days=1))
+    assert held[0].participants == 30 and held[0].outcome == "Чечим"
+    assert (
+        await events.events_between(
+            db, starts - timedelta(days=1), starts + timedelta(days=1), region="country"
+        )
+        == []
+    )
+    assert await events.cancel_event(db, event.id, "Суу басты", actor_id=11, tell=tell) == 2
+    assert await events.cancel_event(db, event.id, "again", actor_id=11, tell=tell) is None
 
 
 async def outbox_tour(db: Database) -> None:

@@ -23,11 +23,13 @@ CONTENT = ROOT / "bot" / "content"
 NUMERIC = {
     "approved", "count", "first", "last", "line", "max", "notes", "number", "page", "pages",
     "part", "parts", "pending", "shown", "size", "total", "version",
+    "extra", "hours", "minutes",  # events
 }  # fmt: skip
 TEXTUAL = {
     "caption", "category", "codes", "command", "date", "desks", "language", "name", "note",
     "occupation", "problem", "query", "reason", "ref", "refs", "region", "regions", "roles",
     "section", "sections", "status", "value",
+    "title",  # events
 }  # fmt: skip
 SAMPLES = (1, 2, 5, 21)  # one / few / many / one again, in Russian
 

@@ -240,7 +240,10 @@ class Form:
             await self.prefill(turn)
         if self.intro:
             await turn.say(turn.t.gettext(self.intro))
-        step = self.by_name.get(at or "") or self.first_open_step(turn.draft) or self.steps[0]
+        step = self.by_name.get(at or "") or self.first_open_step(turn.draft)
+        if step is None and not self.single:
+            return await self.show_summary(turn)  # prefilled whole (editing what exists)
+        step = step or self.steps[0]
         if self.single:
             turn.draft["_at"] = step.name
         return await self.ask(turn, step)

@@ -11,6 +11,7 @@ MAIN_MENU = "<b>Main menu</b>\nChoose what you would like to do."  # the msgid
 MENU_ENTRIES = (  # as everyone sees them; a coordinator or lead has 🗂 Desk first
     ("📜", "Resolution"),
     ("🤝", "Membership"),
+    ("📅", "Events"),
     ("🆘", "Report an incident"),
     ("☎️", "Help lines"),
     ("🌐", "Language"),

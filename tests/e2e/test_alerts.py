@@ -252,8 +252,9 @@ async def test_a_pinned_place_opens_on_openstreetmap_and_2gis(
         if "url" in b
     }
     assert links == {
-        "🗺 " + en("Map: {name}", name="OpenStreetMap"): (
-            "https://www.openstreetmap.org/?mlat=40.51333&mlon=72.81611#map=17/40.51333/72.81611"
+        "🗺 OpenStreetMap": (
+            "https://www.openstreetmap.org/?mlat=40.513330&mlon=72.816110"
+            "#map=17/40.513330/72.816110"
         ),
-        "🗺 " + en("Map: {name}", name="2GIS"): "https://2gis.kg/geo/72.81611,40.51333",
+        "🗺 2GIS": "https://2gis.kg/geo/72.816110%2C40.513330?m=72.816110%2C40.513330%2F17",
     }

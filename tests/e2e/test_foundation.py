@@ -250,6 +250,7 @@ async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRu
         "join",
         "profile",
         "leave",
+        "events",
         "report",
         "helplines",
         "myreports",
@@ -259,7 +260,7 @@ async def test_commands_are_registered_per_language(sandbox: Sandbox, bot: BotRu
     ]
     assert default[0]["description"] == tr("en", "Open the main menu")
     for lang in ("ru", "ky"):
-        language = sandbox.commands[('{"type":"default"}', lang)][9]
+        language = sandbox.commands[('{"type":"default"}', lang)][10]
         assert language["description"] == tr(lang, "Change the language")
 
 

@@ -124,7 +124,7 @@ async def test_coordinator_makes_a_member_lead_by_name_then_member_only(
         "You are now a regional lead for: {regions}. With /members you see the members "
         "of your regions and approve new ones.",
         regions=OSH,
-    )
+    ) + " " + en("With /newevent you announce a dialogue event to their members.")
     await bot.settle()
     lead_menu = commands_of(sandbox, aina)
     assert lead_menu is not None and "members" in lead_menu and "roles" not in lead_menu

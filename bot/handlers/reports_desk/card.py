@@ -13,7 +13,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from bot.callbacks import OPEN_REPORT
 from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, Translator
-from bot.keyboards import category_name, in_rows, occurred_name, region_name, status_name
+from bot.keyboards import (
+    category_name,
+    in_rows,
+    map_buttons,
+    occurred_name,
+    region_name,
+    status_name,
+)
 from bot.replies import edit_or_send
 from bot.services.reports import TRANSITIONS, is_reopening
 from bot.services.roles import Roles, roles_of
@@ -182,21 +189,12 @@ def card_text(
     return head + "\n\n" + story_title + html.escape(story) + cut_note + tail, True
 
 
-PIN = re.compile(r"📍 (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)")
+PIN = re.compile(r"📍 (-?\d{1,2}\.\d+), (-?\d{1,3}\.\d+)")  # as the report form keeps a pin
 
 
-def map_buttons(t: Translator, place: str | None) -> list[InlineKeyboardButton]:
-    """A shared location pin on OpenStreetMap and on 2GIS (the map most used in Kyrgyzstan)."""
+def pin_of(place: str | None) -> tuple[float, float] | None:
     found = PIN.fullmatch(place or "")
-    if found is None:
-        return []
-    lat, lon = found.groups()
-    osm = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-    two_gis = f"https://2gis.kg/geo/{lon},{lat}"
-    return [
-        InlineKeyboardButton("🗺 " + t.gettext("Map: {name}").format(name=name), url=url)
-        for name, url in (("OpenStreetMap", osm), ("2GIS", two_gis))
-    ]
+    return None if found is None else (float(found[1]), float(found[2]))
 
 
 def card_keyboard(
@@ -248,7 +246,7 @@ def card_keyboard(
             InlineKeyboardButton("📄 " + t.gettext("Full text"), callback_data=FULL_TEXT(rid))
         )
     rows += in_rows(extra)
-    rows += in_rows(map_buttons(t, report.place))
+    rows += in_rows(map_buttons(pin_of(report.place)))
     rows.append([InlineKeyboardButton("◀ " + t.gettext("Back to the list"), callback_data=BACK())])
     return InlineKeyboardMarkup(rows)
 

@@ -163,6 +163,8 @@ def news_text(t: Translator, roles: Roles) -> str:
                 "You are now a regional lead for: {regions}. With /members you see the members "
                 "of your regions and approve new ones."
             ).format(regions=region_names(t, roles.lead_regions))
+            + " "
+            + t.gettext("With /newevent you announce a dialogue event to their members.")
         )
     if not lines:
         lines.append(
