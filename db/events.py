@@ -13,9 +13,10 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import add_audit
@@ -349,6 +350,35 @@ async def _promote(
         )
         await enqueue(session, cipher, moved_up(promoted))
     return promoted
+
+
+async def forget_answers(
+    db: Database,
+    user_id: int,
+    *,
+    seats: SeatRule,
+    moved_up: Callable[[int, list[int]], Sequence[Outgoing]],
+) -> int:
+    """She leaves the community: her answers to every event go, and a place she held at an
+    event still to come goes to the first waiting (told by `moved_up(event_id, people)`).
+    Returns how many answers she had."""
+    async with db.transaction() as session:
+        answered = list(
+            await session.scalars(
+                select(EventAnswer.event_id).where(EventAnswer.user_id == user_id)
+            )
+        )
+        for event_id in answered:
+            event = await _lock(session, event_id)
+            await session.execute(
+                delete(EventAnswer).where(
+                    EventAnswer.event_id == event_id, EventAnswer.user_id == user_id
+                )
+            )
+            if event is not None and event.status == PUBLISHED and event.starts_at > utcnow():
+                await session.flush()
+                await _promote(session, db.cipher, event, seats, partial(moved_up, event_id))
+        return len(answered)
 
 
 async def answer_of(db: Database, event_id: int, user_id: int) -> str | None:

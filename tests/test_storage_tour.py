@@ -309,6 +309,8 @@ async def events_tour(db: Database) -> None:
     )
     assert await events.cancel_event(db, event.id, "Суу басты", actor_id=11, tell=tell) == 2
     assert await events.cancel_event(db, event.id, "again", actor_id=11, tell=tell) is None
+    assert await events.forget_answers(db, 11, seats=seats, moved_up=lambda e, p: tell(p)) == 1
+    assert await events.answer_of(db, event.id, 11) is None
 
 
 async def outbox_tour(db: Database) -> None:

@@ -685,3 +685,26 @@ async def test_only_approved_members_answer_and_never_to_an_event_called_off(
     assert await answer_of(bot.application.db, event.id, aina.id) is None
     gone = await aina.callback_answer(await aina.forge_press("ev:o:999999"))
     assert gone["text"] == en("This event no longer exists.")
+
+
+async def test_a_member_who_leaves_frees_her_place_and_her_answers_go(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    lead = await lead_of(bot, sandbox, "Gulmira", "naryn")
+    aina = await member(bot, sandbox, "Aina", "en")
+    bermet = await member(bot, sandbox, "Bermet", "en")
+    event = await make_event(bot, lead, capacity=1)
+    await answer(bot, event, aina, "going")
+    await answer(bot, event, bermet, "going")
+    assert await answer_of(bot.application.db, event.id, bermet.id) == "waiting"
+
+    await aina.send("/leave")
+    await wait_text(aina, head("en", "Leave the community?"))
+    await aina.press("🗑 " + en("Yes, erase my data"))
+    await wait_text(
+        aina, en("Your data has been erased. You can join again at any time with /join.")
+    )
+    # Her place goes to the first waiting, who is told; nothing of her answer remains.
+    await wait_text(bermet, part("en", MOVED_UP))
+    assert await answer_of(bot.application.db, event.id, bermet.id) == "going"
+    assert await answer_of(bot.application.db, event.id, aina.id) is None

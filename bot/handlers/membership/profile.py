@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import JOIN_START, MENU_LANGUAGE, Callback, choice
 from bot.context import BotContext
-from bot.delivery import Recipient, Rendered, renderer
+from bot.delivery import EVENT, Recipient, Rendered, renderer
 from bot.forms import Form, Turn
 from bot.handlers.membership.steps import PROFILE_STEPS, details_lines
 from bot.i18n import LANGUAGE_NAMES, Translator
@@ -19,7 +19,9 @@ from bot.menu import main_menu, refresh_commands
 from bot.notify import to_each
 from bot.replies import edit_or_send
 from bot.services.community import NOTIFY_EVENTS
+from bot.services.events import SEATS
 from bot.services.roles import all_coordinators
+from db.events import forget_answers
 from db.members import MemberInfo, erase_member, get_member, update_member
 from db.outbox import Outgoing
 from db.roles import grants_of, leads_of
@@ -257,7 +259,16 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     if leaderless:
         coordinators = await all_coordinators(context.db, context.settings) - {user_id}
         told = to_each(coordinators, "region.no_lead", {"regions": leaderless})
-    # Her membership, roles, name and the audit entries about her (db/members.py).
+    # Her answers to events (a place she held goes to the first waiting), then her membership,
+    # roles, name and the audit entries about her (db/members.py).
+    await forget_answers(
+        context.db,
+        user_id,
+        seats=SEATS,
+        moved_up=lambda event_id, people: to_each(
+            people, "event.moved_up", {"event": event_id}, priority=EVENT
+        ),
+    )
     erased = await erase_member(context.db, user_id, actor_id=user_id, outbox=told)
     context.app.wake_sender()
     if coordinator or regions:
