@@ -289,8 +289,11 @@ async def running_batches(db: Database) -> list[BatchInfo]:
         return [await _batch_info(session, db.cipher, row) for row in rows]
 
 
-async def close_batch(db: Database, batch_id: int, *, status: str = "done") -> BatchInfo | None:
-    """Keep a finished batch's figures and forget its rows. None if it was already closed."""
+async def close_batch(
+    db: Database, batch_id: int, *, status: str = "done", outbox: Sequence[Outgoing] = ()
+) -> BatchInfo | None:
+    """Keep a finished batch's figures and forget its rows; `outbox`: the messages that tell of
+    it, kept only if this closes it. None if it was already closed."""
     async with db.transaction() as session:
         row = await session.get(DeliveryBatch, batch_id)
         if row is None or row.status != "running":
@@ -304,16 +307,24 @@ async def close_batch(db: Database, batch_id: int, *, status: str = "done") -> B
         row.total = sum(counts.values())
         deadline, row.deadline = row.deadline, None
         await session.execute(delete(Delivery).where(Delivery.batch_id == batch_id))
+        await enqueue(session, db.cipher, outbox)
         # As it was: a deadline still set means nothing was done about it yet.
         return replace(await _batch_info(session, db.cipher, row), deadline=deadline)
 
 
-async def clear_deadline(db: Database, batch_id: int) -> None:
-    """The batch's deadline has been acted on."""
+async def clear_deadline(db: Database, batch_id: int, *, outbox: Sequence[Outgoing] = ()) -> bool:
+    """The batch's deadline has been acted on; `outbox`: the messages that tell of it, kept
+    only if this clears it. False if it was cleared already."""
     async with db.transaction() as session:
-        await session.execute(
-            update(DeliveryBatch).where(DeliveryBatch.id == batch_id).values(deadline=None)
+        result = await session.execute(
+            update(DeliveryBatch)
+            .where(DeliveryBatch.id == batch_id, DeliveryBatch.deadline.is_not(None))
+            .values(deadline=None)
         )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await enqueue(session, db.cipher, outbox)
+        return True
 
 
 async def cancel_batch(db: Database, batch_id: int) -> int:

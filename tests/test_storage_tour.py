@@ -337,17 +337,27 @@ async def outbox_tour(db: Database) -> None:
         assert counts == {outbox.PENDING: 2}
         other = await outbox.new_batch(session, db.cipher, "danger", {}, deadline=utcnow())
         await outbox.enqueue(session, db.cipher, [note], batch_id=other)
-    await outbox.clear_deadline(db, other)
+    told = [outbox.Outgoing(12, "danger.unreached")]
+    assert await outbox.clear_deadline(db, other, outbox=told)
+    assert not await outbox.clear_deadline(db, other, outbox=told)  # the hook ran again
+    assert await outbox.pending_count(db) == 4  # two of the batch, the note, one "unreached"
     assert await outbox.cancel_batch(db, other) == 1
-    first, second = await outbox.candidates(db, limit=10)
+    first, second = [
+        c for c in await outbox.candidates(db, limit=10) if c.kind != "danger.unreached"
+    ]
     await outbox.take(db, [first.id, second.id])
     await outbox.finish(db, first.id, outbox.SENT)
     await outbox.finish(db, second.id, outbox.BLOCKED)
     running = await outbox.running_batches(db)
     assert [b.id for b in running] == [batch_id, other]
-    closed = await outbox.close_batch(db, batch_id)
+    done = [outbox.Outgoing(13, "danger.reached")]
+    closed = await outbox.close_batch(db, batch_id, outbox=done)
     assert closed is not None and closed.counts[outbox.SENT] == 1
-    assert closed.counts[outbox.BLOCKED] == 1 and await outbox.close_batch(db, batch_id) is None
+    assert closed.counts[outbox.BLOCKED] == 1
+    # Closed once: a hook run again after a crash adds nothing.
+    assert await outbox.close_batch(db, batch_id, outbox=done) is None
+    reached = [m for m in await outbox.candidates(db, limit=10) if m.kind == "danger.reached"]
+    assert len(reached) == 1
     again = await outbox.get_batch(db, batch_id)
     assert again is not None and again.status == "done" and again.params == {"reports": [1]}
 

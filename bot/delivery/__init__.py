@@ -16,7 +16,7 @@ message has lost its point (the report is gone): it is then not sent.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,7 +79,11 @@ class Recipient:
 Renderer = Callable[[Recipient], Awaitable[Rendered | None]]
 # A batch is done (every message sent, blocked or failed), or its deadline has passed first
 # (`late`): what follows, e.g. telling the reporter to how many coordinators her alert went.
-BatchHook = Callable[["SolidarityApp", BatchInfo, bool], Awaitable[None]]
+# The hook makes its own changes (they must bear being made twice: a crash may come before the
+# batch is closed, and the hook then runs again) and returns the messages that tell of it;
+# they are written to the outbox in the transaction that closes the batch (or clears its
+# deadline), so they go exactly once.
+BatchHook = Callable[["SolidarityApp", BatchInfo, bool], Awaitable[Sequence[Outgoing]]]
 
 # A running batch's progress, shown every few seconds (e.g. on an announcement's status message).
 ProgressHook = Callable[["SolidarityApp", BatchInfo], Awaitable[None]]

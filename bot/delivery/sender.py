@@ -307,15 +307,17 @@ class Sender:
             open_rows = batch.counts.get(outbox.PENDING, 0) + batch.counts.get(outbox.SENDING, 0)
             hook = BATCH_HOOKS.get(batch.kind)
             if open_rows == 0:
-                closed = await outbox.close_batch(self.app.db, batch.id)
+                # The hook first, then its messages with the closing: a crash in between runs
+                # the hook again, and nothing it says is lost or said twice.
+                told = await hook(self.app, batch, False) if hook is not None else ()
+                if await outbox.close_batch(self.app.db, batch.id, outbox=told) and told:
+                    self.wake()
                 self._progress_at.pop(batch.id, None)
-                if closed is not None and hook is not None:
-                    await hook(self.app, closed, False)
                 continue
             if batch.deadline is not None and batch.deadline <= utcnow():
-                await outbox.clear_deadline(self.app.db, batch.id)
-                if hook is not None:
-                    await hook(self.app, batch, True)
+                told = await hook(self.app, batch, True) if hook is not None else ()
+                if await outbox.clear_deadline(self.app.db, batch.id, outbox=told) and told:
+                    self.wake()
             progress = PROGRESS_HOOKS.get(batch.kind)
             if (
                 progress is not None

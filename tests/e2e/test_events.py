@@ -694,6 +694,8 @@ async def test_a_member_who_leaves_frees_her_place_and_her_answers_go(
     aina = await member(bot, sandbox, "Aina", "en")
     bermet = await member(bot, sandbox, "Bermet", "en")
     event = await make_event(bot, lead, capacity=1)
+    for user in (aina, bermet):
+        await wait_text(user, en(NOTICE))
     await answer(bot, event, aina, "going")
     await answer(bot, event, bermet, "going")
     assert await answer_of(bot.application.db, event.id, bermet.id) == "waiting"

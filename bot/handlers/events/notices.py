@@ -17,7 +17,7 @@ from bot.keyboards import in_rows, map_buttons
 from bot.services.events import KINDS
 from bot.text import shorten
 from db.events import EventInfo, get_event, get_update
-from db.outbox import BLOCKED, FAILED, SENT, BatchInfo, Outgoing, enqueue
+from db.outbox import BLOCKED, FAILED, SENT, BatchInfo, Outgoing
 from db.types import utcnow
 
 from .callbacks import OPEN, OUTCOME
@@ -67,11 +67,11 @@ async def render_notice(r: Recipient) -> Rendered | None:
 
 
 @batch_hook("event.notices")
-async def notices_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None:
+async def notices_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> list[Outgoing]:
     """The organiser hears to how many members the notice went."""
     counts = batch.counts
     if not sum(counts.values()):
-        return
+        return []
     params = batch.params
     values = {
         "event": params["event"],
@@ -79,10 +79,7 @@ async def notices_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None
         "unreached": counts.get(BLOCKED, 0) + counts.get(FAILED, 0),
         "lang": params.get("lang"),
     }
-    async with app.db.transaction() as session:
-        message = Outgoing(params["chat"], "event.reach", values, NOTICE)
-        await enqueue(session, app.db.cipher, [message])
-    app.wake_sender()
+    return [Outgoing(params["chat"], "event.reach", values, NOTICE)]
 
 
 @renderer("event.reach")

@@ -199,7 +199,7 @@ async def render_alert(r: Recipient) -> Rendered | None:
 
 
 @batch_hook("danger")
-async def alert_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None:
+async def alert_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> list[Outgoing]:
     """She hears to how many it went; if to nobody within a minute, the help lines again."""
     reached = batch.counts.get(SENT, 0)
     params = batch.params
@@ -211,11 +211,8 @@ async def alert_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None:
         kind = "danger.unreached"
         values = {key: params.get(key) for key in ("lang", "region", "category")}
     else:
-        return
-    message = Outgoing(params["chat"], kind, values, DANGER)
-    async with app.db.transaction() as session:
-        await enqueue(session, app.db.cipher, [message])
-    app.wake_sender()
+        return []
+    return [Outgoing(params["chat"], kind, values, DANGER)]
 
 
 @renderer("danger.reached")

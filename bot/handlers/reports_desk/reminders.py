@@ -18,7 +18,7 @@ from bot.keyboards import category_name, region_name
 from bot.notify import to_each
 from bot.services.reports import due_for_raising
 from bot.services.roles import all_coordinators
-from db.outbox import SENT, BatchInfo, running_batches, send_later
+from db.outbox import SENT, BatchInfo, Outgoing, running_batches, send_later
 from db.reports import get_report, mark_raised
 from db.types import utcnow
 
@@ -59,13 +59,15 @@ async def raise_stale_reports(application: AnyApplication, now: datetime | None 
 
 
 @batch_hook("stale")
-async def reminder_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> None:
-    """Reports are marked raised once their reminder has reached a coordinator."""
+async def reminder_done(app: SolidarityApp, batch: BatchInfo, late: bool) -> list[Outgoing]:
+    """Reports are marked raised once their reminder has reached a coordinator (marking them
+    twice changes nothing)."""
     if batch.counts.get(SENT, 0):
         at = datetime.fromisoformat(str(batch.params["at"]))
         await mark_raised(app.db, batch.params["reports"], at)
     else:
         log.error("A reminder of reports still new reached no coordinator")
+    return []
 
 
 @renderer("report.stale")
