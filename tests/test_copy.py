@@ -22,7 +22,9 @@ from db.copies import record_copy
 from db.copy import CopyError, copy_database, tables
 from db.documents import put_document
 from db.engine import Database
-from db.events import EventDraft, message_going, publish_event, set_answer
+from db.event_answers import set_answer
+from db.event_changes import message_going
+from db.events import EventDraft, publish_event
 from db.members import MemberDraft, create_member, decide, get_member
 from db.mutes import mute
 from db.outbox import Outgoing, send_later

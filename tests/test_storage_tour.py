@@ -26,6 +26,8 @@ from db import (
     audit,
     copies,
     documents,
+    event_answers,
+    event_changes,
     events,
     members,
     mutes,
@@ -249,19 +251,19 @@ async def events_tour(db: Database) -> None:
     assert got is not None and got.title == "Диалог" and got.place == "Нарын"
     page, total = await events.list_events(db, after=utcnow(), regions=["naryn"])
     assert total == 1 and page[0].id == event.id
-    first = await events.set_answer(db, event.id, 10, "going", seats=seats, moved_up=tell)
-    second = await events.set_answer(db, event.id, 11, "going", seats=seats, moved_up=tell)
+    first = await event_answers.set_answer(db, event.id, 10, "going", seats=seats, moved_up=tell)
+    second = await event_answers.set_answer(db, event.id, 11, "going", seats=seats, moved_up=tell)
     assert first is not None and first.stored == "going"
     assert second is not None and second.stored == "waiting"
-    moved = await events.set_answer(db, event.id, 10, "no", seats=seats, moved_up=tell)
+    moved = await event_answers.set_answer(db, event.id, 10, "no", seats=seats, moved_up=tell)
     assert moved is not None and moved.promoted == (11,)
-    assert await events.answer_of(db, event.id, 11) == "going"
-    people = await events.attendees(db, event.id)
+    assert await event_answers.answer_of(db, event.id, 11) == "going"
+    people = await event_answers.attendees(db, event.id)
     assert sorted((p.user_id, p.answer, p.name) for p in people) == [
         (10, "no", "Айнура"),
         (11, "going", None),
     ]
-    assert await events.edit_event(
+    assert await event_changes.edit_event(
         db,
         event.id,
         {"title": ("Диалог", "Жаңы"), "starts_at": (starts.isoformat(), starts.isoformat())},
@@ -270,7 +272,7 @@ async def events_tour(db: Database) -> None:
         seats=seats,
         moved_up=tell,
     )
-    sent = await events.message_going(
+    sent = await event_changes.message_going(
         db, event.id, "Кездешкенче", actor_id=11, tell=lambda update_id, people: tell(people)
     )
     assert sent == 1
@@ -278,39 +280,43 @@ async def events_tour(db: Database) -> None:
         from db.models import EventUpdate
 
         update_ids = [u.id for u in (await session.scalars(select(EventUpdate))).all()]
-    change = await events.get_update(db, update_ids[0])
+    change = await event_changes.get_update(db, update_ids[0])
     assert change is not None and change.body["changes"]["title"] == ["Диалог", "Жаңы"]
-    due = await events.reminder_candidates(db, utcnow(), starts + timedelta(hours=1))
+    due = await event_changes.reminder_candidates(db, utcnow(), starts + timedelta(hours=1))
     assert [e.id for e in due] == [event.id]
     assert (
-        await events.mark_reminders(
+        await event_changes.mark_reminders(
             db, event.id, utcnow(), day=True, soon=False, send="day", tell=tell
         )
         == 1
     )
     assert (
-        await events.mark_reminders(
+        await event_changes.mark_reminders(
             db, event.id, utcnow(), day=True, soon=False, send="day", tell=tell
         )
         == 0
     )
-    assert await events.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
-    assert not await events.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
-    assert await events.save_outcome(
+    assert await event_changes.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
+    assert not await event_changes.mark_outcome_asked(db, event.id, utcnow(), tell=tell)
+    assert await event_changes.save_outcome(
         db, event.id, women=20, men=5, total=30, notes="Чечим", actor_id=11
     )
-    held = await events.events_between(db, starts - timedelta(days=1), starts + timedelta(days=1))
+    held = await event_changes.events_between(
+        db, starts - timedelta(days=1), starts + timedelta(days=1)
+    )
     assert held[0].participants == 30 and held[0].outcome == "Чечим"
     assert (
-        await events.events_between(
+        await event_changes.events_between(
             db, starts - timedelta(days=1), starts + timedelta(days=1), region="country"
         )
         == []
     )
-    assert await events.cancel_event(db, event.id, "Суу басты", actor_id=11, tell=tell) == 2
-    assert await events.cancel_event(db, event.id, "again", actor_id=11, tell=tell) is None
-    assert await events.forget_answers(db, 11, seats=seats, moved_up=lambda e, p: tell(p)) == 1
-    assert await events.answer_of(db, event.id, 11) is None
+    assert await event_changes.cancel_event(db, event.id, "Суу басты", actor_id=11, tell=tell) == 2
+    assert await event_changes.cancel_event(db, event.id, "again", actor_id=11, tell=tell) is None
+    assert (
+        await event_answers.forget_answers(db, 11, seats=seats, moved_up=lambda e, p: tell(p)) == 1
+    )
+    assert await event_answers.answer_of(db, event.id, 11) is None
 
 
 async def outbox_tour(db: Database) -> None:

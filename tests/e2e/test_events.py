@@ -20,15 +20,9 @@ from bot.i18n import get_translator
 from bot.notify import to_each
 from bot.services.events import SEATS
 from db.audit import audit_entries
-from db.events import (
-    EventDraft,
-    EventInfo,
-    answer_of,
-    cancel_event,
-    get_event,
-    publish_event,
-    set_answer,
-)
+from db.event_answers import answer_of, set_answer
+from db.event_changes import cancel_event
+from db.events import EventDraft, EventInfo, get_event, publish_event
 from db.members import MemberDraft, create_member, update_member
 from db.roles import set_grants
 from db.types import utcnow

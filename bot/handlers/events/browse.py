@@ -19,7 +19,8 @@ from bot.services.calendar import CalendarEvent, ics_file
 from bot.services.events import SEATS, WAITING, ends_at
 from bot.services.roles import Roles
 from bot.text import TEXT_LIMIT, utf16_len
-from db.events import EventInfo, answer_of, attendees, get_event, list_events, set_answer
+from db.event_answers import answer_of, attendees, set_answer
+from db.events import EventInfo, get_event, list_events
 from db.members import get_member
 from db.types import utcnow
 

@@ -16,7 +16,8 @@ from bot.i18n import N_, Translator
 from bot.keyboards import in_rows, map_buttons
 from bot.services.events import KINDS
 from bot.text import shorten
-from db.events import EventInfo, get_event, get_update
+from db.event_changes import get_update
+from db.events import EventInfo, get_event
 from db.outbox import BLOCKED, FAILED, SENT, BatchInfo, Outgoing
 from db.types import utcnow
 

@@ -22,7 +22,9 @@ from bot.i18n import N_, Translator
 from bot.notify import to_each
 from bot.replies import replace_buttons
 from bot.services.events import MESSAGE_MAX, REASON_MAX, SEATS
-from db.events import EventInfo, attendees, cancel_event, edit_event, get_event, message_going
+from db.event_answers import attendees
+from db.event_changes import cancel_event, edit_event, message_going
+from db.events import EventInfo, get_event
 
 from .access import managed_event
 from .callbacks import CALL_OFF, EDIT, MESSAGE

@@ -32,7 +32,8 @@ from bot.services.events import (
 )
 from bot.text import TEXT_LIMIT, utf16_len
 from db.audit import audit
-from db.events import EventInfo, events_between, get_event, save_outcome
+from db.event_changes import events_between, save_outcome
+from db.events import EventInfo, get_event
 from db.types import utcnow
 
 from .access import managed_event

@@ -17,7 +17,7 @@ from bot.context import BotContext, SolidarityApp
 from bot.delivery import EVENT, NOTICE
 from bot.notify import to_each
 from bot.services.events import DAY_BEFORE, ends_at, reminder_due
-from db.events import mark_outcome_asked, mark_reminders, reminder_candidates
+from db.event_changes import mark_outcome_asked, mark_reminders, reminder_candidates
 from db.outbox import Outgoing
 from db.types import utcnow
 

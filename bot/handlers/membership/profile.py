@@ -21,7 +21,7 @@ from bot.replies import edit_or_send
 from bot.services.community import NOTIFY_EVENTS
 from bot.services.events import SEATS
 from bot.services.roles import all_coordinators
-from db.events import forget_answers
+from db.event_answers import forget_answers
 from db.members import MemberInfo, erase_member, get_member, update_member
 from db.outbox import Outgoing
 from db.roles import grants_of, leads_of
