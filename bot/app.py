@@ -20,6 +20,7 @@ from bot.context import BotContext, SolidarityApp
 from bot.delivery.pacing import PacedLimiter
 from bot.delivery.sender import Sender
 from bot.handlers import (
+    announcements,
     contacts_admin,
     errors,
     fallback,
@@ -80,6 +81,7 @@ async def post_init(application: Application) -> None:
     await app.sender.start()
     log.info("Bot @%s is ready", app.bot.username)
     await reports_desk.schedule_jobs(app)
+    await announcements.schedule_jobs(app)
 
 
 async def post_stop(application: Application) -> None:
@@ -92,8 +94,10 @@ async def post_stop(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Close the database after persistence has written its last changes."""
+    """Close the database after persistence has written its last changes (and stop the sender
+    if the bot never got as far as running, e.g. its webhook port was taken)."""
     app: SolidarityApp = application  # type: ignore[assignment]
+    await post_stop(app)
     await app.db.dispose()
 
 
@@ -142,6 +146,7 @@ def build_application(
         *reports.build_handlers(),
         *reports_desk.build_handlers(),
         *membership.build_handlers(),
+        *announcements.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),
     ]

@@ -17,6 +17,8 @@ REPORT_ANNOUNCED = "report_announced"
 REPLY_COMPOSE = "rep_compose"  # a coordinator's reply or note being written
 REPORT_LIST = "rep_list"  # the coordinator's current filters on /reports
 RESOLUTION_LANG = "setresolution_lang"  # /setresolution: the language being uploaded
+ANNOUNCEMENT_DRAFT = "announcement"  # /broadcast: the announcement being composed
+ANNOUNCEMENT_WHEN = "announcement_when"  # /broadcast: the moment being chosen for one
 
 # chat_data of a group chat
 GROUP_NOTICE_SENT = "private_only_notice_sent"  # the bot said once that it works in private only

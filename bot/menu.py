@@ -76,14 +76,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # Added to the public commands in the menus of privileged people.
 MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
 REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
+BROADCAST_COMMANDS = (
+    ("broadcast", N_("Send an announcement to members")),
+    ("broadcasts", N_("Announcements sent and scheduled, with their figures")),
+)
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
     ("setresolution", N_("Replace a text of the resolution or mark it official")),
     REPORTS_COMMAND,
     ("setcontacts", N_("Edit the help lines shown with reports")),
+    *BROADCAST_COMMANDS,
 )
-LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND,)
+LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND, *BROADCAST_COMMANDS)
 
 
 def main_menu_text(t: Translator) -> str:

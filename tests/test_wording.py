@@ -23,10 +23,12 @@ CONTENT = ROOT / "bot" / "content"
 NUMERIC = {
     "approved", "count", "first", "last", "line", "max", "notes", "number", "page", "pages",
     "part", "parts", "pending", "shown", "size", "total", "version",
+    "blocked", "cancelled", "failed", "left", "length", "limit", "sent",
 }  # fmt: skip
 TEXTUAL = {
     "category", "codes", "date", "language", "name", "occupation", "problem", "query", "ref",
     "region", "regions", "roles", "section", "sections", "status", "value",
+    "audience", "example", "languages", "list", "when", "zone",
 }  # fmt: skip
 SAMPLES = (1, 2, 5, 21)  # one / few / many / one again, in Russian
 

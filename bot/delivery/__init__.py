@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot.i18n import Translator
 from db.outbox import BatchInfo, Outgoing
@@ -46,18 +47,54 @@ __all__ = [
     "progress_hook",
     "renderer",
     "result_hook",
+    "send_rendered",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """What is sent: a text (HTML), or a photo or document with it as caption."""
+    """What is sent: a text (HTML), or a photo or document with it as caption; or, with `edit`,
+    the new text of a message the bot sent her before (e.g. a status message's final line)."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
     photo: str | None = None  # a Telegram file_id
     document: str | None = None
     protect: bool = False  # protect_content: no forwarding, no saving
+    edit: int | None = None  # the message_id of a text message to change instead
+
+
+async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered, **options: Any) -> None:
+    """Send (or apply, for an edit) what a renderer made: the one way the outbox's messages
+    leave, also used to show one to its author exactly as it will look (a preview).
+    `options`: rate_limit_args and time-outs. An edit whose message is gone is sent anew."""
+    if rendered.edit is not None:
+        try:
+            await bot.edit_message_text(
+                rendered.text,
+                chat_id=chat_id,
+                message_id=rendered.edit,
+                reply_markup=rendered.markup,
+                **options,
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            if "not found" not in exc.message:
+                raise
+    common: dict[str, Any] = {
+        "reply_markup": rendered.markup,
+        "protect_content": rendered.protect or None,
+    }
+    if rendered.photo:
+        await bot.send_photo(chat_id, rendered.photo, caption=rendered.text, **common, **options)
+    elif rendered.document:
+        await bot.send_document(
+            chat_id, rendered.document, caption=rendered.text, **common, **options
+        )
+    else:
+        await bot.send_message(chat_id, rendered.text, **common, **options)
 
 
 @dataclass(frozen=True, slots=True)

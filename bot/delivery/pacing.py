@@ -127,7 +127,10 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         self, future: asyncio.Future[None], now: float, loop: asyncio.AbstractEventLoop
     ) -> None:
         future.set_result(None)
-        self._next = now + self.interval
+        # The next one leaves an interval after this one was due (the timer may fire late, and
+        # lost time is made up), but never less than an interval after the one before this
+        # one: no one-second window carries more than `rate` + 1 messages.
+        self._next = max(now - self.interval, self._next) + self.interval
         if self._waiting:
             self._timer = loop.call_at(self._next, self._release, loop)
 
