@@ -55,9 +55,11 @@ REFRESH_SECONDS = 0.5  # how long rows read stay fresh (new ones also wake the s
 SEND_TIMEOUT = 15.0  # seconds for one request: a hung request is given up and tried again
 BATCH_SECONDS = 0.5  # how often running batches are looked at (done? late? progress?)
 STOP_SECONDS = 5.0  # at a clean stop, how long messages on their way may take to finish
-# Announcements keep their pace (`broadcast_rate`) on average: a message that left late (the
-# event loop was busy) lets the next ones catch up by at most this many intervals.
-CATCH_UP = 3
+# Announcements keep their pace (`broadcast_rate`) on average: time lost while the process was
+# busy (a slow database write, the machine's other work) is made up, up to this many seconds'
+# worth, by letting the next ones go as fast as the rate limiter allows (whose own pace keeps
+# Telegram's limit).
+CATCH_UP_SECONDS = 1.0
 # Announcements due within this many seconds are taken together (one write for several) and
 # each waits for its moment: a fast broadcast costs few writes.
 LOOKAHEAD = 0.05
@@ -208,7 +210,9 @@ class Sender:
                 waits.append(ready_at - now)
                 continue
             if row.priority > BULK and self.broadcast_interval > 0:  # an announcement
-                leaves = max(self._broadcast_next, now - CATCH_UP * self.broadcast_interval)
+                # After a pause longer than that (none were waiting), a new start.
+                behind = self._broadcast_next < now - CATCH_UP_SECONDS
+                leaves = now if behind else self._broadcast_next
                 if not announce or leaves > now + LOOKAHEAD:
                     waits.append(max(0.001, leaves - now - LOOKAHEAD / 2))
                     continue
