@@ -127,9 +127,9 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         self, future: asyncio.Future[None], now: float, loop: asyncio.AbstractEventLoop
     ) -> None:
         future.set_result(None)
-        # The next one leaves an interval after this one was due (the timer may fire late, and
-        # lost time is made up), but never less than an interval after the one before this
-        # one: no one-second window carries more than `rate` + 1 messages.
+        # The next one is due an interval after this one was due, not after it left: a timer
+        # that fired late does not slow the pace. Lost time is made up by at most one interval,
+        # so no one-second window carries more than `rate` + 1 messages (29 of Telegram's 30).
         self._next = max(now - self.interval, self._next) + self.interval
         if self._waiting:
             self._timer = loop.call_at(self._next, self._release, loop)
