@@ -220,7 +220,12 @@ async def outbox_tour(db: Database) -> None:
 async def announcements_tour(db: Database) -> None:
     """Composed, scheduled, started once, cancelled, finished, listed; drafts discarded."""
     audience = {"regions": ["naryn"], "roles": [], "interests": [], "language": None}
-    content = {"text": ["<b>Жыйын</b>", 5], "versions": {}, "file": None, "protect": False}
+    content: dict[str, Any] = {
+        "text": ["<b>Жыйын</b>", 5],
+        "versions": {},
+        "file": None,
+        "protect": False,
+    }
     first = await announcements.save_draft(db, 11, audience, content)
     assert await announcements.save_draft(db, 11, audience, content, replacing=first) == first
     info = await announcements.get_announcement(db, first)
