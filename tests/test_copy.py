@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import Cipher, new_key
+from db.announcements import save_draft
 from db.audit import audit
 from db.copy import CopyError, copy_database, tables
 from db.documents import put_document
@@ -95,6 +96,7 @@ async def populate(db: Database, files_dir: Path) -> dict[str, Any]:
         [Outgoing(people[2], "member.decided", {"approved": True})],
         batch=("stale", {"reports": reports}),
     )
+    await save_draft(db, people[1], {"regions": ["naryn"]}, {"text": ["<b>Жыйын</b>", 5]})
     persistence = DatabasePersistence(db)
     await persistence.update_user_data(BIG, {"draft": {"text": STORY}})
     await persistence.update_chat_data(-1_001_234_567_890, {"notice": True})

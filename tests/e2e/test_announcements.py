@@ -373,6 +373,20 @@ async def test_a_photo_with_a_text_too_long_for_a_caption_is_refused_and_the_tex
     await coordinator.send_photo(b"\xff\xd8 photo", caption="ignored caption")
     summary = await wait_text(coordinator, en(SUMMARY))
     assert "🖼 " + en("a photo") in summary.text
+    # With the photo, the long text again: refused at the text, and at the preview.
+    await coordinator.press("✏️ " + en("Text"))
+    await wait_text(coordinator, en(TEXT_Q))
+    await coordinator.send(long_text)
+    await wait_text(coordinator, limit)
+    await coordinator.press("◀ " + en("Back"))
+    await wait_text(coordinator, en(SUMMARY))
+    await coordinator.press("👁 " + en("Preview"))
+    await wait_text(coordinator, limit)
+    assert not [m for m in coordinator.bot_messages() if m.kind == "photo"]
+    await coordinator.press("✏️ " + en("Text"))
+    await wait_text(coordinator, en(TEXT_Q))
+    await coordinator.send("Our poster for Friday")
+    await wait_text(coordinator, en(SUMMARY))
     await preview(coordinator)
     (shown,) = [m for m in coordinator.bot_messages() if m.kind == "photo"]
     assert shown.text == "Our poster for Friday" and buttons(shown) == ["🔕 " + en(STOP)]

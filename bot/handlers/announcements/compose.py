@@ -100,8 +100,9 @@ async def preview(turn: Turn) -> bool:
         await ack(turn.query, t.gettext("You may not send to this audience."), alert=True)
         return not roles.privileged
     too_long = content.too_long()
-    if too_long:
-        await ack(turn.query, too_long_hint(t, too_long[0][1], content.limit)[:200], alert=True)
+    if too_long:  # kept when she sent it, and she was told; told again, in full
+        await ack(turn.query)
+        await turn.say(too_long_hint(t, too_long[0][1], content.limit))
         return False
     await ack(turn.query)
     if turn.query is not None:
