@@ -94,7 +94,7 @@ async def run(members: int, cap: float) -> None:
         assert app.sender is not None
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, PacedLimiter)
-        limiter.interval = 1 / (cap * 28 / 30)
+        limiter.set_rate(cap * 28 / 30)
         app.sender.broadcast_interval = 1 / broadcast_rate
         db = app.db
         sandbox.add_user("Author", language_code="en", user_id=AUTHOR, started=True)
