@@ -299,6 +299,13 @@ async def test_a_lead_reaches_only_her_regions_and_forged_buttons_change_nothing
     await bot.settle()
     for user in (*osh.users, *bishkek.users):
         assert got(user, "Regional meeting") == []
+    # In /broadcasts, hers is "all my regions" to her, and "all the author's regions" to others.
+    await aizada.send("/broadcasts")
+    listing = await wait_text(aizada, "«Regional meeting»")
+    assert en("To: {audience}", audience=en("all my regions")) in listing.text
+    await coordinator.send("/broadcasts")
+    listing = await wait_text(coordinator, "«Regional meeting»")
+    assert en("To: {audience}", audience=en("all the author's regions")) in listing.text
 
     # A draft naming a region that is no longer hers is refused when she sends it.
     await set_grants(

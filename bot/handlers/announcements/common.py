@@ -93,15 +93,16 @@ STATE_NOTES: dict[str, str] = {
 # -- describing one ---------------------------------------------------------------------------
 
 
-def audience_text(t: Translator, audience: Audience, roles_all: bool) -> str:
-    """Who it is for, in one line (`roles_all`: she may reach every region)."""
-    parts = [
-        region_names(t, audience.regions)
-        if audience.regions
-        else t.gettext("all regions")
-        if roles_all
-        else t.gettext("all my regions")
-    ]
+def audience_text(t: Translator, audience: Audience, everywhere: bool, *, mine: bool = True) -> str:
+    """Who it is for, in one line (`everywhere`: its author may reach every region; else no
+    region chosen means all of hers; `mine`: the reader is its author)."""
+    if audience.regions:
+        regions = region_names(t, audience.regions)
+    elif everywhere:
+        regions = t.gettext("all regions")
+    else:
+        regions = t.gettext("all my regions") if mine else t.gettext("all the author's regions")
+    parts = [regions]
     if audience.roles:
         parts.append(", ".join(t.gettext(ROLES[r]) for r in ROLES if r in audience.roles))
     if audience.interests:

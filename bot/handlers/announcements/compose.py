@@ -110,7 +110,8 @@ async def preview(turn: Turn) -> bool:
     announcement_id = await save_draft(
         context.db,
         turn.user_id,
-        audience.to_dict(),
+        # Whether "all regions" means every region or hers, for /broadcasts.
+        {**audience.to_dict(), "everywhere": roles.coordinator},
         content.to_dict(),
         replacing=draft.get("_ann"),
     )

@@ -43,13 +43,16 @@ def _state(t: Translator, info: AnnouncementInfo) -> str:
     return text.format(when=t.short_datetime(moment))
 
 
-async def entry(db: Database, t: Translator, info: AnnouncementInfo, everyone: bool) -> str:
+async def entry(db: Database, t: Translator, info: AnnouncementInfo, reader: int) -> str:
     """One announcement: number, state, the beginning of its text, audience, figures."""
+    everywhere = bool(info.audience.get("everywhere"))
     lines = [
         t.gettext("<b>Announcement {number}</b>").format(number=info.id) + " · " + _state(t, info),
         "«" + excerpt(content_of(info), 60) + "»",
         t.gettext("To: {audience}").format(
-            audience=html.escape(audience_text(t, audience_of(info), everyone))
+            audience=html.escape(
+                audience_text(t, audience_of(info), everywhere, mine=info.author_id == reader)
+            )
         ),
     ]
     if info.batch_id is not None:
@@ -81,7 +84,7 @@ async def show_broadcasts(update: Update, context: BotContext) -> None:
     head = t.gettext("<b>Announcements</b> (page {page} of {pages})").format(
         page=page + 1, pages=pages
     )
-    bodies = [await entry(context.db, t, info, roles.coordinator) for info in items]
+    bodies = [await entry(context.db, t, info, roles.user_id) for info in items]
     buttons = []
     if page > 0:
         buttons.append(
