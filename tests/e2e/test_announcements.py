@@ -536,3 +536,62 @@ async def test_change_and_discard_a_previewed_draft(sandbox: Sandbox, bot: BotRu
         assert await session.scalar(select(func.count(Announcement.id))) == 0
     await bot.settle()
     assert people.users[0].bot_messages() == []
+
+
+async def test_a_double_tap_sends_once_and_a_lead_who_lost_the_region_is_told(
+    sandbox: Sandbox, bot: BotRunner
+) -> None:
+    from bot.handlers.announcements import start_due
+
+    db = bot.application.db
+    aizada = await started(sandbox, "Aizada", "en")
+    await set_grants(
+        db,
+        aizada.id,
+        coordinator=False,
+        lead_regions=frozenset({"naryn", "osh_region"}),
+        actor_id=COORDINATOR_ID,
+    )
+    osh = await make_members(sandbox, db, 2, first_id=680_001, region="osh_region")
+    await compose(aizada, "Twice tapped")
+    await preview(aizada)
+    first = await aizada.press("📣 " + en("Send now"))
+    second = await aizada.press("📣 " + en("Send now"))
+    await aizada.callback_answer(first)
+    answer = await aizada.callback_answer(second)
+    assert answer["text"] == en("This announcement is being sent.")
+    for user in osh.users:
+        await user.wait_for(lambda u: len(got(u, "Twice tapped")) == 1)
+    await bot.settle()
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count(DeliveryBatch.id))) == 1
+
+    # Scheduled for Osh; by the time it is due, Osh is no longer hers: it does not go, and
+    # her status message says so.
+    await compose(aizada, "", everyone=False)
+    await wait_text(aizada, en(REGIONS_Q))
+    await aizada.press("▫️ " + en("Osh Region"))
+    await aizada.press("✔ " + en("Done"))
+    await wait_text(aizada, en(ROLES_Q))
+    await aizada.press("⏭ " + en("Skip"))
+    await wait_text(aizada, en(INTERESTS_Q))
+    await aizada.press("⏭ " + en("Skip"))
+    await wait_text(aizada, en(LANGUAGE_Q))
+    await aizada.press("🌐 " + en("Any language"))
+    await write_content(aizada, "Osh on Monday")
+    await preview(aizada)
+    await aizada.press("🕓 " + en("Schedule"))
+    question = await wait_text(aizada, part("en", WHEN_Q))
+    await aizada.press([b for b in buttons(question) if b[0].isdigit()][-1])
+    await wait_text(aizada, part("en", "🕓 <b>Announcement {number}</b> goes on {when}."))
+    await bot.settle()
+    await set_grants(
+        db, aizada.id, coordinator=False, lead_regions=frozenset({"naryn"}), actor_id=COORDINATOR_ID
+    )
+    assert await start_due(bot.application, now=utcnow() + timedelta(days=3)) == 0
+    cancelled = en("✖ <b>Announcement {number}</b> was cancelled; nothing was sent.", number=2)
+    await aizada.wait_for(lambda u: any(cancelled in m.text for m in u.bot_messages()))
+    await bot.settle()
+    assert all(got(u, "Osh on Monday") == [] for u in osh.users)
+    info = await get_announcement(db, 2)
+    assert info is not None and info.status == "cancelled"

@@ -140,7 +140,8 @@ async def cancel(update: Update, context: BotContext) -> None:
 # -- scheduling: one question ---------------------------------------------------------------
 
 
-def _example(t: Translator, now: datetime, tz: Any) -> str:
+def _example(now: datetime, tz: Any) -> str:
+    """Tomorrow at 18:00, as she would type it."""
     return (now + timedelta(days=1)).astimezone(tz).strftime("%d.%m.%Y 18:00")
 
 
@@ -207,7 +208,7 @@ async def prefill_when(turn: Turn) -> None:
     settings, now = turn.context.settings, utcnow()
     turn.draft["_ann"] = _scheduled_id(turn)
     turn.draft["_zone"] = settings.timezone
-    turn.draft["_example"] = _example(turn.t, now, settings.tz)
+    turn.draft["_example"] = _example(now, settings.tz)
 
 
 async def do_schedule(turn: Turn) -> bool:
