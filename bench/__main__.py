@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import broadcast
 from bot.services.crypto import new_key
 from sandbox import Sandbox, SimUser
 from sandbox.runner import BotRunner, sandbox_settings
@@ -79,8 +80,12 @@ async def run(people: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--people", type=int, default=200)
+    # An announcement (bench/broadcast.py): to this many members, the sandbox's limit this high.
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--cap", type=float, default=200.0)
     args = parser.parse_args()
     asyncio.run(run(args.people))
+    asyncio.run(broadcast.run(args.members, args.cap))
 
 
 if __name__ == "__main__":

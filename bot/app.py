@@ -20,6 +20,7 @@ from bot.context import BotContext, SolidarityApp
 from bot.delivery.pacing import PacedLimiter
 from bot.delivery.sender import Sender
 from bot.handlers import (
+    announcements,
     contacts_admin,
     desk,
     errors,
@@ -83,6 +84,7 @@ async def post_init(application: Application) -> None:
     log.info("Bot @%s is ready", app.bot.username)
     await reports_desk.schedule_jobs(app)
     await events.schedule_jobs(app)
+    await announcements.schedule_jobs(app)
 
 
 async def post_stop(application: Application) -> None:
@@ -158,6 +160,7 @@ def build_application(
         *reports_desk.build_handlers(),
         *events.build_handlers(),
         *membership.build_handlers(),
+        *announcements.build_handlers(),
         *start.build_handlers(),
         *fallback.build_handlers(),
     ]

@@ -65,6 +65,7 @@ HINTS: dict[str, str] = {
     ),
     "JOIN_APPROVAL": "use true or false",
     "LEADS_SEE_REPORTS": "use true or false",
+    "BROADCAST_RATE": "use a number of messages a second above 0 and at most 30, e.g. 25",
     "WEBHOOK_URL": (
         "use the public https address Telegram should post updates to, e.g. "
         "https://bot.example.org/telegram, with WEBHOOK_SECRET; leave both unset for polling"

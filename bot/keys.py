@@ -22,6 +22,8 @@ EVENT_EDIT = "eventedit"  # an organiser's changes to an event, until she saves 
 EVENT_CANCEL = "eventcancel"  # calling an event off: the reason
 EVENT_MESSAGE = "eventmsg"  # a message to those going
 EVENT_OUTCOME = "eventoutcome"  # the outcome of an event
+ANNOUNCEMENT_DRAFT = "announcement"  # /broadcast: the announcement being composed
+ANNOUNCEMENT_WHEN = "announcement_when"  # /broadcast: the moment being chosen for one
 
 # chat_data of a group chat
 GROUP_NOTICE_SENT = "private_only_notice_sent"  # the bot said once that it works in private only

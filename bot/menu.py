@@ -112,6 +112,10 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 MEMBERS_COMMAND = ("members", N_("Members: numbers, lists and approvals"))
 REPORTS_COMMAND = ("reports", N_("Incident reports: review, reply, export"))
 NEW_EVENT_COMMAND = ("newevent", N_("Announce an event"))
+BROADCAST_COMMANDS = (
+    ("broadcast", N_("Send an announcement to members")),
+    ("broadcasts", N_("Announcements sent and scheduled, with their figures")),
+)
 COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     MEMBERS_COMMAND,
     ("roles", N_("Give or remove coordinator and regional lead roles")),
@@ -119,8 +123,13 @@ COORDINATOR_COMMANDS: tuple[tuple[str, str], ...] = (
     REPORTS_COMMAND,
     ("setcontacts", N_("Edit the help lines shown with reports")),
     NEW_EVENT_COMMAND,
+    *BROADCAST_COMMANDS,
 )
-LEAD_COMMANDS: tuple[tuple[str, str], ...] = (MEMBERS_COMMAND, NEW_EVENT_COMMAND)
+LEAD_COMMANDS: tuple[tuple[str, str], ...] = (
+    MEMBERS_COMMAND,
+    NEW_EVENT_COMMAND,
+    *BROADCAST_COMMANDS,
+)
 
 
 def main_menu_text(

@@ -454,3 +454,36 @@ class EventUpdate(Base):
     body_enc: Mapped[str] = mapped_column(Text)  # JSON
     by_enc: Mapped[str] = mapped_column(Text)  # who wrote it (a lead or coordinator)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Announcement(Base):
+    """An announcement to members (/broadcast): who it is for, what it says (encrypted), when
+    it goes, and the outbox batch that carries it (whose figures are kept when it is done)."""
+
+    __tablename__ = "announcements"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'scheduled', 'sending', 'done', 'cancelled')", name="status"
+        ),
+        Index("ix_announcements_status_scheduled_for", "status", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Who wrote it (a coordinator or lead): encrypted, and found by a keyed hash of her id.
+    author_enc: Mapped[str] = mapped_column(Text)
+    author_tag: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    # JSON of codes (regions, roles, interests, language): who it is for, nobody named.
+    audience: Mapped[str] = mapped_column(Text)
+    # Encrypted JSON: the text (HTML) and its versions per language, a file, protect_content.
+    content_enc: Mapped[str] = mapped_column(Text)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recipients: Mapped[int] = mapped_column(Integer, default=0)  # counted when it started
+    batch_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("outbox_batches.id", ondelete="SET NULL")
+    )
+    # The author's status message (progress, then the final line), in her chat.
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)

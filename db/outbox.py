@@ -10,13 +10,14 @@ it is sent again (see README, "Messages to others").
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database, locked_for_claim
@@ -73,6 +74,9 @@ def chat_tag(cipher: Cipher, chat_id: int) -> str:
     return cipher.tag(f"chat:{chat_id}")
 
 
+ENQUEUE_CHUNK = 500  # rows written at a time: a big batch never holds the event loop for long
+
+
 async def enqueue(
     session: AsyncSession,
     cipher: Cipher,
@@ -80,21 +84,41 @@ async def enqueue(
     *,
     batch_id: int | None = None,
 ) -> int:
-    """Add messages to the outbox inside the caller's transaction; returns how many."""
-    rows = [
-        Delivery(
-            priority=m.priority,
-            kind=m.kind,
-            recipient_tag=chat_tag(cipher, m.chat_id),
-            recipient_enc=cipher.encrypt(str(m.chat_id)),
-            params_enc=cipher.encrypt(json.dumps(m.params, separators=(",", ":"))),
-            batch_id=batch_id,
-            status=PENDING,
-            attempts=0,
+    """Add messages to the outbox inside the caller's transaction; returns how many.
+
+    Written in chunks (an announcement to 10,000 members is 20 statements, with the event loop
+    free between them), all in the caller's one transaction: all of them or none. Messages with
+    the same parameters (every message of an announcement) share one encrypted copy of them."""
+    params_enc: dict[str, str] = {}
+    count = 0
+    chunk: list[dict[str, Any]] = []
+    for m in messages:
+        params = json.dumps(m.params, separators=(",", ":"), sort_keys=True)
+        if params not in params_enc:
+            params_enc[params] = cipher.encrypt(params)
+        chunk.append(
+            {
+                "priority": m.priority,
+                "kind": m.kind,
+                "recipient_tag": chat_tag(cipher, m.chat_id),
+                "recipient_enc": cipher.encrypt(str(m.chat_id)),
+                "params_enc": params_enc[params],
+                "batch_id": batch_id,
+                "status": PENDING,
+                "attempts": 0,
+            }
         )
-        for m in messages
-    ]
-    session.add_all(rows)
+        if len(chunk) >= ENQUEUE_CHUNK:
+            count += await _insert(session, chunk)
+            chunk = []
+            await asyncio.sleep(0)
+    if chunk:
+        count += await _insert(session, chunk)
+    return count
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    await session.execute(insert(Delivery), rows)
     return len(rows)
 
 
@@ -161,14 +185,30 @@ async def candidates(db: Database, *, limit: int, max_priority: int | None = Non
         stmt = stmt.where(Delivery.priority <= max_priority)
     async with db.transaction() as session:
         rows = (await session.scalars(stmt)).all()
-        return [_claimed(db.cipher, row) for row in rows]
+        known: dict[str, dict[str, Any]] = {}
+        return [_claimed(db.cipher, row, known) for row in rows]
 
 
-async def take(db: Database, ids: Sequence[int]) -> list[int]:
-    """Mark rows as being sent; returns those that were still pending (taken by this call)."""
-    if not ids:
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A row the sender is done with: its final status (`in_batch`: the row belongs to a batch,
+    whose figures count it, so it stays until the batch is closed)."""
+
+    id: int
+    status: str
+    in_batch: bool
+
+
+async def take(db: Database, ids: Sequence[int], *, finished: Sequence[Finished] = ()) -> list[int]:
+    """Mark rows as being sent; returns those that were still pending (taken by this call).
+    `finished`: rows the sender is done with, recorded in the same transaction (one write for
+    both, which keeps a fast sender's writes few)."""
+    if not ids and not finished:
         return []
     async with db.transaction() as session:
+        await _record(session, finished)
+        if not ids:
+            return []
         stmt = select(Delivery.id).where(Delivery.id.in_(ids), Delivery.status == PENDING)
         taken = list((await locked_for_claim(stmt, session)).scalars())
         if taken:
@@ -185,13 +225,22 @@ async def finish(db: Database, delivery_id: int, status: str) -> None:
     its figures) until the batch is closed."""
     async with db.transaction() as session:
         row = await session.get(Delivery, delivery_id)
-        if row is None:
-            return
-        if status == SENT and row.batch_id is None:
-            await session.delete(row)
-        else:
-            row.status = status
-            row.not_before = None
+        if row is not None:
+            await _record(session, [Finished(delivery_id, status, row.batch_id is not None)])
+
+
+async def _record(session: AsyncSession, finished: Sequence[Finished]) -> None:
+    gone = [f.id for f in finished if f.status == SENT and not f.in_batch]
+    if gone:
+        await session.execute(delete(Delivery).where(Delivery.id.in_(gone)))
+    by_status: dict[str, list[int]] = {}
+    for f in finished:
+        if f.status != SENT or f.in_batch:
+            by_status.setdefault(f.status, []).append(f.id)
+    for status, ids in by_status.items():
+        await session.execute(
+            update(Delivery).where(Delivery.id.in_(ids)).values(status=status, not_before=None)
+        )
 
 
 async def retry_later(db: Database, delivery_id: int, when: datetime) -> None:
@@ -330,21 +379,29 @@ async def clear_deadline(db: Database, batch_id: int, *, outbox: Sequence[Outgoi
 async def cancel_batch(db: Database, batch_id: int) -> int:
     """Stop a running batch: what was not sent yet never will be. Returns how many stopped."""
     async with db.transaction() as session:
-        result = await session.execute(
-            update(Delivery)
-            .where(Delivery.batch_id == batch_id, Delivery.status == PENDING)
-            .values(status=CANCELLED)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await cancel_rows(session, batch_id)
 
 
-def _claimed(cipher: Cipher, row: Delivery) -> Claimed:
+async def cancel_rows(session: AsyncSession, batch_id: int) -> int:
+    """`cancel_batch` inside the caller's transaction (with the change that cancels it)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.batch_id == batch_id, Delivery.status == PENDING)
+        .values(status=CANCELLED)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claimed(cipher: Cipher, row: Delivery, known: dict[str, dict[str, Any]]) -> Claimed:
+    params = known.get(row.params_enc)
+    if params is None:  # the rows of one batch share one encrypted copy: decrypted once
+        params = known[row.params_enc] = json.loads(cipher.decrypt(row.params_enc))
     return Claimed(
         id=row.id,
         chat_id=int(cipher.decrypt(row.recipient_enc)),
         recipient_tag=row.recipient_tag,
         kind=row.kind,
-        params=json.loads(cipher.decrypt(row.params_enc)),
+        params=dict(params),
         priority=row.priority,
         attempts=row.attempts,
         batch_id=row.batch_id,

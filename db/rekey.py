@@ -72,6 +72,7 @@ ENCRYPTED: dict[str, tuple[str, ...]] = {
         "outcome_enc",
     ),
     "event_updates": ("body_enc", "by_enc"),
+    "announcements": ("author_enc", "content_enc"),
 }
 
 Values = dict[str, Any]  # a row's columns, encrypted ones decrypted
@@ -90,6 +91,7 @@ TAGS: dict[str, dict[str, Callable[[Values], str]]] = {
     "reports": {"reporter_tag": _reporter},
     "outbox": {"recipient_tag": lambda v: f"chat:{v['recipient_enc']}"},
     "muted_senders": {"tag": lambda v: f"mute:{v['user_enc']}"},
+    "announcements": {"author_tag": lambda v: f"announcement.author:{v['author_enc']}"},
 }
 # Tags whose value is not in the row: recomputed another way (see `rotate`).
 OTHER_TAGS = {("reports", "filing_tag")}

@@ -89,6 +89,11 @@ async def coordinators_granted(db: Database) -> set[int]:
     return await _holders(db, RoleGrant.role == "coordinator")
 
 
+async def leads_granted(db: Database) -> set[int]:
+    """Everyone who leads a region."""
+    return await _holders(db, RoleGrant.role == "lead")
+
+
 async def leads_of(db: Database, region: str) -> set[int]:
     return await _holders(db, RoleGrant.role == "lead", RoleGrant.region == region)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from db.engine import Database, insert_for
 from db.models import User
@@ -118,6 +119,32 @@ async def get_user(db: Database, user_id: int) -> UserInfo | None:
 
 
 RECENT_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What the outbox's sender needs to know of a recipient: her language, and whether she
+    blocked the bot (nothing decrypted)."""
+
+    language: str | None
+    telegram_language: str | None
+    blocked: bool
+
+
+async def reach_of(db: Database, user_ids: Iterable[int]) -> dict[int, Reach]:
+    """Language and blocked flag of many people at once (those who never wrote are absent)."""
+    wanted = sorted(set(user_ids))
+    found: dict[int, Reach] = {}
+    async with db.transaction() as session:
+        for start in range(0, len(wanted), 500):
+            rows = await session.execute(
+                select(User.id, User.language, User.telegram_language, User.blocked).where(
+                    User.id.in_(wanted[start : start + 500])
+                )
+            )
+            for user_id, language, telegram_language, blocked in rows.all():
+                found[user_id] = Reach(language, telegram_language, bool(blocked))
+    return found
 
 
 async def set_language(db: Database, user_id: int, language: str) -> None:

@@ -82,6 +82,7 @@ class Entry:
     file_id: str | None = None
     html: str | None = None
     callback_data: list[list[str | None]] = field(default_factory=list)
+    at: float = 0.0  # when the sandbox received it (time.monotonic())
 
 
 @dataclass
@@ -121,6 +122,7 @@ class Msg:
     deleted: bool = False
     edited: bool = False
     edit_date: int | None = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived (to measure delays)
 
 
 class SimChat:
@@ -191,6 +193,7 @@ def _entry(msg: Msg) -> Entry:
         file_id=msg.file.file_id if msg.file else None,
         html=msg.html,
         callback_data=data,
+        at=msg.at,
     )
 
 
@@ -290,9 +293,15 @@ class SimUser:
 
     # -- actions -----------------------------------------------------------
 
-    async def send(self, text: str, chat: SimChat | None = None) -> int:
-        """Send a text message; returns its message_id."""
-        entities: list[dict[str, Any]] = []
+    async def send(
+        self,
+        text: str,
+        chat: SimChat | None = None,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> int:
+        """Send a text message, formatted by `entities` (Telegram's MessageEntity objects, as
+        the app makes them from what she formatted); returns its message_id."""
+        entities = list(entities or [])
         m = _COMMAND_RE.match(text)
         if m:
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(m.group(0))})
@@ -397,10 +406,16 @@ class SimUser:
         return self._post(None, "location", location=loc).message_id
 
     async def send_photo(
-        self, data: bytes, caption: str | None = None, chat: SimChat | None = None
+        self,
+        data: bytes,
+        caption: str | None = None,
+        chat: SimChat | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
         f = self.world.store_file(data, "photo", None, "image/jpeg")
-        return self._post(chat, "photo", file=f, text=caption or "").message_id
+        return self._post(
+            chat, "photo", file=f, text=caption or "", entities=list(entities or [])
+        ).message_id
 
     async def send_document(
         self,
@@ -645,7 +660,10 @@ class World:
         last_name: str | None = None,
         user_id: int | None = None,
         phone: str | None = None,
+        started: bool = False,
     ) -> SimUser:
+        """A person; `started`: she opened the bot earlier (her chat with it exists, as when a
+        test sets up hundreds of members without their /start conversations)."""
         if user_id is None:
             while self._next_user_id in self.users:
                 self._next_user_id += 1
@@ -655,6 +673,8 @@ class World:
             raise ValueError(f"user {user_id} already exists")
         user = SimUser(self, user_id, first_name, last_name, username, language_code, phone)
         self.users[user_id] = user
+        if started:
+            user.private_chat = self.chats[user_id] = SimChat(user_id, "private", user=user)
         return user
 
     def add_group(self, title: str) -> SimChat:

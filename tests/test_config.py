@@ -163,3 +163,12 @@ def test_log_lines_never_contain_the_token() -> None:
     line = formatter.format(record)
     assert TOKEN not in line
     assert "\n" not in line and "<redacted>" in line
+
+
+def test_a_broadcast_rate_above_telegrams_limit_is_one_line() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(BOT_TOKEN="123456:" + "a" * 30, BROADCAST_RATE="100", _env_file=None)
+    assert str(raised.value) == (
+        "Configuration error: BROADCAST_RATE is invalid (Input should be less than or equal to "
+        "30); use a number of messages a second above 0 and at most 30, e.g. 25."
+    )

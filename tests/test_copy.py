@@ -17,6 +17,7 @@ from sqlalchemy import select
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import Cipher, new_key
 from bot.services.events import SEATS
+from db.announcements import save_draft
 from db.audit import audit
 from db.copies import record_copy
 from db.copy import CopyError, copy_database, tables
@@ -126,6 +127,7 @@ async def populate(db: Database, files_dir: Path) -> dict[str, Any]:
         batch=("stale", {"reports": reports}),
     )
     await mute(db, people[3], actor_id=BIG)
+    await save_draft(db, people[1], {"regions": ["naryn"]}, {"text": ["<b>Жыйын</b>", 5]})
     persistence = DatabasePersistence(db)
     await persistence.update_user_data(BIG, {"draft": {"text": STORY}})
     await persistence.update_chat_data(-1_001_234_567_890, {"notice": True})

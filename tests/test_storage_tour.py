@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import db as db_package
 from bot.services.events import SEATS
 from db import (
+    announcements,
     audit,
     copies,
     documents,
@@ -38,6 +39,7 @@ from db import (
     users,
 )
 from db.engine import Database
+from db.models import Delivery
 from db.types import utcnow
 
 # Modules of db/ that are machinery, not storage functions called by the bot's features.
@@ -78,6 +80,7 @@ async def tour(db: Database, files_dir: Path) -> None:
     await users.set_blocked(db, 10, False)
     found = await users.get_user(db, 10)
     assert found is not None and found.language == "ky"
+    assert await users.reach_of(db, [10, 404]) == {10: users.Reach("ky", "ky", False)}
     for user_id in (11, 12):
         await users.record_user(
             db, user_id=user_id, first_name="Lead", username=None, telegram_language="ru"
@@ -318,6 +321,9 @@ async def events_tour(db: Database) -> None:
     )
     assert await event_answers.answer_of(db, event.id, 11) is None
 
+    # announcements
+    await announcements_tour(db)
+
 
 async def outbox_tour(db: Database) -> None:
     """Messages to others: enqueued, taken, finished, retried, in batches."""
@@ -328,6 +334,13 @@ async def outbox_tour(db: Database) -> None:
     assert row.recipient_tag == outbox.chat_tag(db.cipher, 10)
     assert await outbox.take(db, [row.id]) == [row.id]
     assert await outbox.take(db, [row.id]) == []  # taken once
+    # what the sender is done with is written with the next take
+    assert await outbox.take(db, [], finished=[outbox.Finished(row.id, outbox.FAILED, False)]) == []
+    assert await outbox.due_count(db) == 0
+    async with db.transaction() as session:  # taken again, as if it had never failed
+        await session.execute(
+            update(Delivery).where(Delivery.id == row.id).values(status=outbox.SENDING)
+        )
     assert await outbox.due_count(db) == 1 and await outbox.pending_count(db) == 1
     assert await outbox.recover(db) == 1  # as after a crash
     await outbox.retry_later(db, row.id, utcnow() + timedelta(minutes=5))
@@ -366,6 +379,51 @@ async def outbox_tour(db: Database) -> None:
     assert len(reached) == 1
     again = await outbox.get_batch(db, batch_id)
     assert again is not None and again.status == "done" and again.params == {"reports": [1]}
+
+
+async def announcements_tour(db: Database) -> None:
+    """Composed, scheduled, started once, cancelled, finished, listed; drafts discarded."""
+    audience = {"regions": ["naryn"], "roles": [], "interests": [], "language": None}
+    content: dict[str, Any] = {
+        "text": ["<b>Жыйын</b>", 5],
+        "versions": {},
+        "file": None,
+        "protect": False,
+    }
+    first = await announcements.save_draft(db, 11, audience, content)
+    assert await announcements.save_draft(db, 11, audience, content, replacing=first) == first
+    info = await announcements.get_announcement(db, first)
+    assert info is not None and info.status == "draft" and info.content == content
+    assert await announcements.content_of(db, first) == content
+    members_now = await announcements.audience_members(db, regions=["naryn"])
+    assert [(m.user_id, m.language) for m in members_now] == [(10, "ky")]
+    assert await roles.leads_granted(db) == {11}
+    when = utcnow() + timedelta(days=1)
+    assert await announcements.schedule(db, first, when, actor_id=11, status_message_id=7)
+    assert await announcements.due(db) == []
+    assert [a.id for a in await announcements.due(db, when)] == [first]
+    message = outbox.Outgoing(10, "announcement", {"announcement": first}, 3)
+    batch = await announcements.start(db, first, [message], actor_id=11)
+    assert batch is not None
+    assert await announcements.start(db, first, [message], actor_id=11) is None  # once
+    assert await announcements.figures(db, batch) == {outbox.PENDING: 1}
+    assert await announcements.cancel(db, first, actor_id=11) == "sending"
+    assert await announcements.cancel(db, first, actor_id=11) is None
+    assert await announcements.figures(db, batch) == {outbox.CANCELLED: 1}
+    assert await announcements.unfinished(db) == []  # its batch still runs
+    await outbox.close_batch(db, batch)
+    assert await announcements.unfinished(db) == [first]
+    done = await announcements.finish(db, first)
+    assert done is not None and done.status == "cancelled" and done.finished_at is not None
+    assert await announcements.unfinished(db) == []
+    assert (await announcements.figures(db, batch))[outbox.CANCELLED] == 1
+    items, total = await announcements.list_announcements(db, author_id=11)
+    assert total == 1 and items[0].recipients == 1 and items[0].status_message_id == 7
+    second = await announcements.save_draft(db, 11, audience, content)
+    assert await announcements.discard_draft(db, second)
+    await announcements.save_draft(db, 11, audience, content)
+    assert await announcements.purge_drafts(db, utcnow() + timedelta(seconds=1)) == 1
+    assert (await announcements.list_announcements(db))[1] == 1
 
 
 async def test_every_storage_function_on_this_database(

@@ -24,12 +24,14 @@ NUMERIC = {
     "approved", "count", "first", "last", "line", "max", "notes", "number", "page", "pages",
     "part", "parts", "pending", "shown", "size", "total", "version",
     "extra", "hours", "minutes",  # events
+    "blocked", "cancelled", "failed", "left", "length", "limit", "sent",  # announcements
 }  # fmt: skip
 TEXTUAL = {
     "caption", "category", "codes", "command", "date", "desks", "language", "name", "note",
     "occupation", "problem", "query", "reason", "ref", "refs", "region", "regions", "roles",
     "section", "sections", "status", "value",
     "title",  # events
+    "audience", "example", "languages", "list", "when", "zone",  # announcements
 }  # fmt: skip
 SAMPLES = (1, 2, 5, 21)  # one / few / many / one again, in Russian
 

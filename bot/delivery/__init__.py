@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot.i18n import Translator
 from db.outbox import BatchInfo, Outgoing
@@ -46,13 +47,15 @@ __all__ = [
     "progress_hook",
     "renderer",
     "result_hook",
+    "send_rendered",
     "sent_hook",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """What is sent: a text (HTML), or a photo or document with it as caption."""
+    """What is sent: a text (HTML), or a photo or document with it as caption; or, with `edit`,
+    the new text of a message the bot sent her before (e.g. a status message's final line)."""
 
     text: str
     markup: InlineKeyboardMarkup | None = None
@@ -62,6 +65,52 @@ class Rendered:
     # The id of a message sent earlier into the same chat: it is edited (its text, or its
     # caption when `photo` or `document` is set, and its buttons) instead of a new one sent.
     edit: int | None = None
+
+
+async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered, **options: Any) -> int | None:
+    """Send (or apply, for an edit) what a renderer made: the one way the outbox's messages
+    leave, also used to show one to its author exactly as it will look (a preview).
+    `options`: rate_limit_args and time-outs. Returns the id of a new message. An edit whose
+    message is gone is sent anew; one that changes nothing is done already."""
+    if rendered.edit is not None:
+        try:
+            if rendered.photo or rendered.document:
+                await bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=rendered.edit,
+                    caption=rendered.text,
+                    reply_markup=rendered.markup,
+                    **options,
+                )
+            else:
+                await bot.edit_message_text(
+                    rendered.text,
+                    chat_id=chat_id,
+                    message_id=rendered.edit,
+                    reply_markup=rendered.markup,
+                    **options,
+                )
+            return None
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return None
+            if "not found" not in exc.message:
+                raise
+    common: dict[str, Any] = {
+        "reply_markup": rendered.markup,
+        "protect_content": rendered.protect or None,
+    }
+    if rendered.photo:
+        sent = await bot.send_photo(
+            chat_id, rendered.photo, caption=rendered.text, **common, **options
+        )
+    elif rendered.document:
+        sent = await bot.send_document(
+            chat_id, rendered.document, caption=rendered.text, **common, **options
+        )
+    else:
+        sent = await bot.send_message(chat_id, rendered.text, **common, **options)
+    return sent.message_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 in its recipient's language and sends it, within Telegram's limits.
 
 - At most one message a second into one chat, and announcements at `broadcast_rate` a second,
-  all within the one rate limiter (bot/delivery/pacing.py).
+  all within the one rate limiter (bot/delivery/pacing.py). One of the `concurrency` slots is
+  kept for urgent messages: bulk (event notices, announcements) never takes them all, so a
+  danger alert never waits for a hung announcement.
 - 403 (she blocked the bot): marked blocked, and she is remembered as unreachable.
 - 429: that message waits the time Telegram asks; bulk sending pauses as long.
 - Network errors, time-outs and 5xx: tried again later, waiting longer each time.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from datetime import timedelta
@@ -26,15 +29,17 @@ from bot.delivery import (
     RENDERERS,
     RESULT_HOOKS,
     SENT_HOOKS,
+    ProgressHook,
     Recipient,
     Rendered,
+    send_rendered,
 )
 from bot.delivery.pacing import BULK, PacedLimiter, retry_seconds
 from bot.i18n import DEFAULT_LANGUAGE, get_translator, resolve_language
 from db import outbox
-from db.outbox import BLOCKED, CANCELLED, FAILED, SENT, Claimed
+from db.outbox import BLOCKED, CANCELLED, FAILED, SENT, Claimed, Finished
 from db.types import utcnow
-from db.users import get_user, set_blocked
+from db.users import Reach, reach_of, set_blocked
 
 if TYPE_CHECKING:
     from bot.context import SolidarityApp
@@ -49,6 +54,20 @@ PROGRESS_SECONDS = 3.0  # how often a running batch's progress is shown
 CANDIDATES = 64  # rows read at a time
 REFRESH_SECONDS = 0.5  # how long rows read stay fresh (new ones also wake the sender)
 SEND_TIMEOUT = 15.0  # seconds for one request: a hung request is given up and tried again
+BATCH_SECONDS = 0.5  # how often running batches are looked at (done? late? progress?)
+STOP_SECONDS = 5.0  # at a clean stop, how long messages on their way may take to finish
+# Announcements keep their pace (`broadcast_rate`) on average: time lost while the process was
+# busy (a slow database write, the machine's other work) is made up, up to this many seconds'
+# worth, by letting the next ones go as fast as the rate limiter allows (whose own pace keeps
+# Telegram's limit).
+CATCH_UP_SECONDS = 1.0
+# Announcements due within this many seconds are taken together (one write for several) and
+# each waits for its moment: a fast broadcast costs few writes.
+LOOKAHEAD = 0.05
+CONCURRENCY = 16  # messages on their way at once (waiting for their moment, or sent)
+# How soon the fate of a delivered message is written down (with the next take, or alone): the
+# window in which a crash makes it go out again.
+RECORD_SECONDS = 0.02
 
 
 class Sender:
@@ -59,7 +78,7 @@ class Sender:
         app: SolidarityApp,
         *,
         limiter: PacedLimiter | None,
-        concurrency: int = 4,
+        concurrency: int = CONCURRENCY,
         broadcast_rate: float = 25.0,
     ) -> None:
         self.app = app
@@ -70,13 +89,20 @@ class Sender:
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()  # a delivery ended, or a round found nothing to do
         self._task: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[str] = set()  # chats with a message on its way
         self._chat_next: dict[str, float] = {}  # chat → when it may get the next message
         self._broadcast_next = 0.0
         self._progress_at: dict[int, float] = {}
+        self._progress: dict[int, asyncio.Task[None]] = {}  # batch → its progress display
+        self._batches_at = 0.0
         self._running: set[asyncio.Task[None]] = set()
+        self._bulk: set[asyncio.Task[None]] = set()  # the running ones that are bulk
         self._buffer: list[Claimed] = []
+        # Messages whose fate is known but not yet written: recorded with the next take (one
+        # write for both), within milliseconds.
+        self._done: list[tuple[Claimed, str, int | None]] = []
+        self._done_since = 0.0
+        self._people: dict[int, Reach] = {}  # the buffer's recipients: language, blocked
         self._fetched_at = 0.0
         self._refresh = True
         self.delivered = 0  # since start (tests and benchmarks read it)
@@ -88,24 +114,47 @@ class Sender:
         self._task = asyncio.create_task(self._run(), name="outbox-sender")
 
     async def stop(self) -> None:
+        """Stop taking rows; let the messages on their way finish (for a while), and record
+        how they went, so that a clean restart sends nothing twice."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        for task in list(self._running):
-            task.cancel()
         if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
+            await asyncio.wait(self._running, timeout=STOP_SECONDS)
+        tasks = [*self._running, *self._progress.values()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._progress.clear()
+        try:
+            await self._record()
+        except Exception:  # what is not recorded is sent again at the next start
+            log.exception("The outcome of some outbox messages could not be recorded")
 
     async def drained(self) -> None:
-        """Wait until no message waits that may go now (postponed ones aside) and none is on
-        its way (tests and the benchmark use it, within a time-out of their own)."""
-        while await outbox.due_count(self.app.db) or self._running:
+        """Wait until no message waits that may go now (postponed ones aside), none is on its
+        way, and every batch that is done has been closed (tests and the benchmark use it,
+        within a time-out of their own)."""
+        while (
+            await outbox.due_count(self.app.db)
+            or self._running
+            or self._done
+            or await self._closable()
+        ):
             self._changed.clear()
             self.wake()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), 0.5)
+
+    async def _closable(self) -> bool:
+        """A batch whose messages are all done, not yet closed (its hook not yet run)."""
+        return any(
+            not batch.counts.get(outbox.PENDING, 0) and not batch.counts.get(outbox.SENDING, 0)
+            for batch in await outbox.running_batches(self.app.db)
+        )
 
     def wake(self) -> None:
         """Something was enqueued: look now instead of at the next idle tick."""
@@ -114,75 +163,102 @@ class Sender:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # what wakes it from here on is not missed
             try:
-                started = await self._round()
-                await self._batches()
+                delay = await self._round()
+                idle = delay >= IDLE_SECONDS and not self._running and not self._done
+                if idle or time.monotonic() - self._batches_at >= BATCH_SECONDS:
+                    await self._batches()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the sender must outlive any one bad row or database hiccup
                 log.exception("Outbox round failed")
-                started = 0
-            if started == 0:
-                self._changed.set()
-                self._wake.clear()
+                delay, idle = IDLE_SECONDS, False
+            if delay > 0:
+                if idle:
+                    self._changed.set()  # nothing to do now: drained() may look
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), delay)
 
-    async def _round(self) -> int:
-        """Start what may be sent now, most urgent first; returns how many were started (or 1
-        after waiting for a moment, so that the caller looks again at once)."""
-        if len(self._running) >= self.concurrency:
-            await asyncio.wait(self._running, return_when=asyncio.FIRST_COMPLETED)
-            return 1
+    async def _round(self) -> float:
+        """Start what may be sent now, most urgent first, and write down how the finished ones
+        went; returns how long to wait (at most, unless woken) before the next round."""
         now = time.monotonic()
         if self._refresh or not self._buffer or now - self._fetched_at > REFRESH_SECONDS:
             self._refresh = False
             self._fetched_at = now
             self._buffer = await outbox.candidates(self.app.db, limit=CANDIDATES)
+            self._people = await reach_of(self.app.db, {row.chat_id for row in self._buffer})
+            now = time.monotonic()
         picked: list[Claimed] = []
+        departures: dict[int, float] = {}  # announcements: when each may leave
         chats: set[str] = set()
-        waits: list[float] = []
-        for row in self._buffer:
+        waits: list[float] = [IDLE_SECONDS]
+        free = self.concurrency - len(self._running)
+        bulk_slots = min(free, self.concurrency - 1 - len(self._bulk))  # one stays for the urgent
+        # Announcements are taken a few at a time: when those taken run out within half the
+        # look-ahead, all that are due within the look-ahead.
+        announce = self._broadcast_next <= now + LOOKAHEAD / 2
+        for row in self._buffer if free > 0 else ():
             tag = row.recipient_tag
             if tag in self._in_flight or tag in chats:
                 continue
+            bulk = row.priority >= BULK
+            if bulk and bulk_slots <= 0:
+                continue
             ready_at = self._chat_next.get(tag, 0.0)
-            announcement = row.priority > BULK and self.broadcast_interval > 0
-            if announcement:
-                ready_at = max(ready_at, self._broadcast_next)
             if ready_at > now:
                 waits.append(ready_at - now)
                 continue
-            if announcement:
-                self._broadcast_next = max(now, self._broadcast_next) + self.broadcast_interval
+            if row.priority > BULK and self.broadcast_interval > 0:  # an announcement
+                # After a pause longer than that (none were waiting), a new start.
+                behind = self._broadcast_next < now - CATCH_UP_SECONDS
+                leaves = now if behind else self._broadcast_next
+                if not announce or leaves > now + LOOKAHEAD:
+                    waits.append(max(0.001, leaves - now - LOOKAHEAD / 2))
+                    continue
+                self._broadcast_next = leaves + self.broadcast_interval
+                departures[row.id] = leaves
+            if bulk:
+                bulk_slots -= 1
             picked.append(row)
             chats.add(tag)
-            if len(picked) + len(self._running) >= self.concurrency:
+            if len(picked) >= free:
                 break
-        gone = {row.id for row in picked}
-        self._buffer = [row for row in self._buffer if row.id not in gone]
-        taken = set(await outbox.take(self.app.db, [row.id for row in picked]))
-        for row in picked:
-            if row.id in taken:
-                self._in_flight.add(row.recipient_tag)
-                task = asyncio.create_task(self._deliver(row))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
-        if taken:
-            return len(taken)
-        if self._buffer:  # messages wait for their chat's or the announcements' turn
-            delay = min([*waits, IDLE_SECONDS]) if waits else 0.05
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
-            return 1
-        return 0
+        record = bool(self._done) and (
+            not self._running or now - self._done_since >= RECORD_SECONDS
+        )
+        if picked or record:
+            gone = {row.id for row in picked}
+            self._buffer = [row for row in self._buffer if row.id not in gone]
+            taken = set(await self._record([row.id for row in picked]))
+            for row in picked:
+                if row.id in taken:
+                    self._start(row, departures.get(row.id, 0.0))
+            if taken:
+                return 0.0  # more may be due: look again at once
+        if self._done:
+            waits.append(max(0.001, self._done_since + RECORD_SECONDS - time.monotonic()))
+        if not self._buffer:
+            return IDLE_SECONDS if not self._done else min(waits)
+        return min(waits)
 
-    async def _deliver(self, row: Claimed) -> None:
+    def _start(self, row: Claimed, leaves: float) -> None:
+        self._in_flight.add(row.recipient_tag)
+        task = asyncio.create_task(self._deliver(row, leaves, self._people.get(row.chat_id)))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        if row.priority >= BULK:
+            self._bulk.add(task)
+            task.add_done_callback(self._bulk.discard)
+
+    async def _deliver(self, row: Claimed, leaves: float, person: Reach | None) -> None:
         tag = row.recipient_tag
         sent_id: int | None = None
         try:
-            status, sent_id = await self._send(row)
+            if leaves > time.monotonic():  # an announcement waits for its moment
+                await asyncio.sleep(leaves - time.monotonic())
+            status, sent_id = await self._send(row, person)
         except Exception:
             log.exception("Outbox message %s (%s) could not be handled", row.id, row.kind)
             status = await self._postpone(row)
@@ -190,7 +266,25 @@ class Sender:
             self._in_flight.discard(tag)
             self._chat_next[tag] = time.monotonic() + PER_CHAT_SECONDS
         if status is not None:
-            await outbox.finish(self.app.db, row.id, status)
+            if not self._done:
+                self._done_since = time.monotonic()
+            self._done.append(
+                (row, status, sent_id)
+            )  # written down by the sender within milliseconds
+        self._wake.set()  # its chat may get the next one, a slot is free, or there is news
+        self._changed.set()
+
+    async def _record(self, ids: list[int] | None = None) -> list[int]:
+        """Write how the finished messages went, and take `ids`, in one transaction; then what
+        follows a delivery (result hooks). Returns the ids taken."""
+        done, self._done = self._done, []
+        finished = [Finished(row.id, status, row.batch_id is not None) for row, status, _ in done]
+        try:
+            taken = await outbox.take(self.app.db, ids or [], finished=finished)
+        except BaseException:
+            self._done[:0] = done  # not written: kept for the next try
+            raise
+        for row, status, sent_id in done:
             if status == SENT:
                 self.delivered += 1
                 if sent_id is not None and row.kind in SENT_HOOKS:
@@ -203,14 +297,16 @@ class Sender:
                     await RESULT_HOOKS[row.kind](self.app, row.params, status)
                 except Exception:
                     log.exception("After outbox message %s (%s)", row.id, row.kind)
-        self._wake.set()  # its chat may get the next one, or a slot is free
-        self._changed.set()
+        if done:
+            self._changed.set()
+        return taken
 
-    async def _send(self, row: Claimed) -> tuple[str | None, int | None]:
+    async def _send(self, row: Claimed, person: Reach | None) -> tuple[str | None, int | None]:
         """Send one message; returns its final status (None when it was postponed), and the
         id of the new message when one was sent."""
         app = self.app
-        person = await get_user(app.db, row.chat_id)
+        if person is None:
+            person = (await reach_of(app.db, [row.chat_id])).get(row.chat_id)
         if person is None:  # never wrote to the bot: Telegram would not let us write to her
             log.info(
                 "Outbox message %s (%s): the recipient never started the bot", row.id, row.kind
@@ -231,6 +327,7 @@ class Sender:
             sent_id = await self._telegram(row, rendered)
         except Forbidden:
             await set_blocked(app.db, row.chat_id, True)
+            self._people[row.chat_id] = Reach(person.language, person.telegram_language, True)
             log.info("Outbox message %s: the recipient has blocked the bot", row.id)
             return BLOCKED, None
         except RetryAfter as exc:
@@ -250,45 +347,14 @@ class Sender:
 
     async def _telegram(self, row: Claimed, rendered: Rendered) -> int | None:
         """Send (or edit) one message; returns the id of a new message."""
-        bot = self.app.bot
-        args = {"priority": row.priority, "outbox": True}
-        timeouts = {"read_timeout": self.send_timeout, "write_timeout": self.send_timeout}
-        if rendered.edit is not None:
-            where = {"chat_id": row.chat_id, "message_id": rendered.edit}
-            if rendered.photo or rendered.document:
-                await bot.edit_message_caption(
-                    caption=rendered.text,
-                    reply_markup=rendered.markup,
-                    rate_limit_args=args,
-                    **where,
-                    **timeouts,
-                )
-            else:
-                await bot.edit_message_text(
-                    rendered.text,
-                    reply_markup=rendered.markup,
-                    rate_limit_args=args,
-                    **where,
-                    **timeouts,
-                )
-            return None
-        common = {
-            "reply_markup": rendered.markup,
-            "protect_content": rendered.protect or None,
-            "rate_limit_args": args,
-            **timeouts,
-        }
-        if rendered.photo:
-            sent = await bot.send_photo(
-                row.chat_id, rendered.photo, caption=rendered.text, **common
-            )
-        elif rendered.document:
-            sent = await bot.send_document(
-                row.chat_id, rendered.document, caption=rendered.text, **common
-            )
-        else:
-            sent = await bot.send_message(row.chat_id, rendered.text, **common)
-        return sent.message_id
+        return await send_rendered(
+            self.app.bot,
+            row.chat_id,
+            rendered,
+            rate_limit_args={"priority": row.priority, "outbox": True},
+            read_timeout=self.send_timeout,
+            write_timeout=self.send_timeout,
+        )
 
     async def _postpone(self, row: Claimed) -> str | None:
         """Try again later, waiting longer each time; give up after MAX_ATTEMPTS."""
@@ -303,6 +369,7 @@ class Sender:
     async def _batches(self) -> None:
         """Close the batches that are done (or late), and show the progress of the others."""
         now = time.monotonic()
+        self._batches_at = now
         for batch in await outbox.running_batches(self.app.db):
             open_rows = batch.counts.get(outbox.PENDING, 0) + batch.counts.get(outbox.SENDING, 0)
             hook = BATCH_HOOKS.get(batch.kind)
@@ -322,6 +389,19 @@ class Sender:
             if (
                 progress is not None
                 and now - self._progress_at.get(batch.id, 0.0) >= PROGRESS_SECONDS
+                and batch.id not in self._progress  # the previous display is still on its way
             ):
                 self._progress_at[batch.id] = now
-                await progress(self.app, batch)
+                task = asyncio.create_task(self._show_progress(progress, batch))
+                self._progress[batch.id] = task
+                task.add_done_callback(functools.partial(self._progress_done, batch.id))
+
+    def _progress_done(self, batch_id: int, _task: asyncio.Task[None]) -> None:
+        self._progress.pop(batch_id, None)
+
+    async def _show_progress(self, progress: ProgressHook, batch: outbox.BatchInfo) -> None:
+        """A progress display runs beside the sender: a slow edit never holds up sending."""
+        try:
+            await progress(self.app, batch)
+        except Exception:
+            log.exception("Progress of batch %s (%s) could not be shown", batch.id, batch.kind)

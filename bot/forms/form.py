@@ -226,7 +226,7 @@ class Form:
 
     async def start(self, update: Update, context: BotContext, at: str | None = None) -> object:
         """The command or a menu button: resume her draft, or open a new one (`at`: the step
-        a one-question form asks)."""
+        a one-question form asks; SUMMARY: the summary, when `prefill` answered every step)."""
         turn = self.turn(update, context)
         if self.has_draft(context) and not self.single:
             await ack(turn.query)
@@ -240,6 +240,8 @@ class Form:
             await self.prefill(turn)
         if self.intro:
             await turn.say(turn.t.gettext(self.intro))
+        if at == SUMMARY and self.missing(turn.draft) is None:  # a draft `prefill` restored
+            return await self.show_summary(turn)
         step = self.by_name.get(at or "") or self.first_open_step(turn.draft)
         if step is None and not self.single:
             return await self.show_summary(turn)  # prefilled whole (editing what exists)
