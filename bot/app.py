@@ -36,6 +36,7 @@ from bot.handlers import (
 from bot.menu import register_commands
 from bot.persistence import DatabasePersistence
 from bot.services.crypto import load_cipher
+from bot.updates import DEFAULT_CONCURRENCY, PerPersonProcessor
 from db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,15 @@ async def post_shutdown(application: Application) -> None:
 
 
 def build_application(
-    settings: Settings, db: Database | None = None, *, rate_limit: bool = True
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    rate_limit: bool = True,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> SolidarityApp:
     """The bot, ready to run. `rate_limit=False` only for benchmarks that measure the bot itself
-    rather than Telegram's 30 messages per second."""
+    rather than Telegram's 30 messages per second. Up to `concurrency` updates of different
+    people are handled at once, each person's in order (bot/updates.py)."""
     db = db or Database(
         settings.database_url,
         cipher=load_cipher(
@@ -123,6 +129,7 @@ def build_application(
         )
         .context_types(ContextTypes(context=BotContext))
         .persistence(DatabasePersistence(db))
+        .concurrent_updates(PerPersonProcessor(concurrency))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
