@@ -1,0 +1,29 @@
+"""`python -m bench.botproc`: the project's bot as `python -m bot` runs it (settings from the
+environment), for the benchmarks; `--no-rate-limit` builds it without its rate limiter, to
+measure the bot's own cost rather than Telegram's 30 messages a second."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import load_settings
+from bot.logs import setup_logging
+from bot.updates import DEFAULT_CONCURRENCY
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.botproc")
+    parser.add_argument("--no-rate-limit", action="store_true")
+    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    args = parser.parse_args()
+    settings = load_settings()
+    setup_logging(settings.log_level_number, settings.secrets)
+    app = build_application(
+        settings, rate_limit=not args.no_rate_limit, concurrency=args.concurrency
+    )
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=5)
+
+
+if __name__ == "__main__":
+    main()
