@@ -16,13 +16,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.botproc")
     parser.add_argument("--no-rate-limit", action="store_true")
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics here")
     args = parser.parse_args()
     settings = load_settings()
     setup_logging(settings.log_level_number, settings.secrets)
     app = build_application(
         settings, rate_limit=not args.no_rate_limit, concurrency=args.concurrency
     )
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=5)
+    if args.profile:
+        import cProfile
+
+        with cProfile.Profile() as profile:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=5)
+        profile.dump_stats(args.profile)
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=5)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-"""Roles given from chat (coordinators besides COORDINATOR_IDS, regional leads)."""
+"""Roles given from chat (coordinators besides COORDINATOR_IDS, regional leads).
+
+Every privileged command and button asks who has which role, and the language press and a
+newcomer's first message ask whether she has one: the grants (a few rows) are kept in memory,
+read once, and read again after every change made through `set_grants`. The bot is the only
+writer of this table while it runs.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +18,45 @@ from db.models import RoleGrant
 from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
+Grants = dict[int, tuple[bool, frozenset[str]]]
+_CACHE = "role_grants"
+_GENERATION = "role_grants_generation"
+NO_ROLE: tuple[bool, frozenset[str]] = (False, frozenset())
+
+
+async def _grants(db: Database) -> Grants:
+    """Everyone's grants: user id → (coordinator?, regions she leads); from memory."""
+    cached: Grants | None = db.memo.get(_CACHE)
+    if cached is not None:
+        return cached
+    generation = db.memo.get(_GENERATION, 0)
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(select(RoleGrant.user_id, RoleGrant.role, RoleGrant.region))
+        ).all()
+    found: dict[int, tuple[bool, set[str]]] = {}
+    for user_id, role, region in rows:
+        coordinator, regions = found.setdefault(user_id, (False, set()))
+        if role == "coordinator":
+            coordinator = True
+        elif role == "lead" and region:
+            regions.add(region)
+        found[user_id] = (coordinator, regions)
+    grants = {user_id: (c, frozenset(r)) for user_id, (c, r) in found.items()}
+    # A change committed while this was read would be missing: then it is not kept.
+    if db.memo.get(_GENERATION, 0) == generation:
+        db.memo[_CACHE] = grants
+    return grants
+
+
+def _forget_grants(db: Database) -> None:
+    db.memo[_GENERATION] = db.memo.get(_GENERATION, 0) + 1
+    db.memo.pop(_CACHE, None)
+
 
 async def grants_of(db: Database, user_id: int) -> tuple[bool, frozenset[str]]:
     """(coordinator?, regions she leads) as granted from chat."""
-    async with db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(RoleGrant.role, RoleGrant.region).where(RoleGrant.user_id == user_id)
-            )
-        ).all()
-    coordinator = any(role == "coordinator" for role, _ in rows)
-    regions = frozenset(region for role, region in rows if role == "lead" and region)
-    return coordinator, regions
+    return (await _grants(db)).get(user_id, NO_ROLE)
 
 
 async def set_grants(
@@ -68,25 +101,17 @@ async def set_grants(
             lead=sorted(lead_regions),
         )
         await enqueue(session, db.cipher, outbox)
+    _forget_grants(db)  # once committed: a read that began before is not kept either
 
 
 async def coordinators_granted(db: Database) -> set[int]:
-    async with db.transaction() as session:
-        rows = await session.scalars(
-            select(RoleGrant.user_id).where(RoleGrant.role == "coordinator")
-        )
-        return set(rows)
+    return {user_id for user_id, (c, _) in (await _grants(db)).items() if c}
 
 
 async def leads_of(db: Database, region: str) -> set[int]:
-    async with db.transaction() as session:
-        rows = await session.scalars(
-            select(RoleGrant.user_id).where(RoleGrant.role == "lead", RoleGrant.region == region)
-        )
-        return set(rows)
+    return {user_id for user_id, (_, regions) in (await _grants(db)).items() if region in regions}
 
 
 async def privileged_ids(db: Database) -> set[int]:
     """Everyone with a role granted from chat."""
-    async with db.transaction() as session:
-        return set(await session.scalars(select(RoleGrant.user_id).distinct()))
+    return {user_id for user_id, (c, regions) in (await _grants(db)).items() if c or regions}

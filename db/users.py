@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import update
 
@@ -24,7 +25,21 @@ class UserInfo:
     blocked: bool
 
 
-def _info(db: Database, user: User) -> UserInfo:
+# What a person's record is read as (Core rows: no ORM objects on the path of every update).
+_COLUMNS = (
+    User.id,
+    User.first_name,
+    User.username,
+    User.language,
+    User.telegram_language,
+    User.first_seen,
+    User.last_seen,
+    User.blocked,
+)
+
+
+def _info(db: Database, user: Any) -> UserInfo:
+    """A User, or a row of _COLUMNS."""
     return UserInfo(
         id=user.id,
         first_name=db.cipher.decrypt(user.first_name),
@@ -48,7 +63,8 @@ async def record_user(
 ) -> tuple[UserInfo, bool]:
     """Create or refresh a person; returns her record and whether she is new.
 
-    Writing to the bot also means she has not blocked it (any more).
+    Writing to the bot also means she has not blocked it (any more). One statement: an insert
+    for someone new, else an update (and none at all when nothing changed today).
     """
     # Days, not moments: an exact "last seen" next to an exact report time would tell who sent
     # it. It also spares a write for every message: once a day per person is enough.
@@ -58,37 +74,48 @@ async def record_user(
     cached = recent.get(user_id)
     if cached is not None and cached[0] == identity and not cached[1].blocked:
         return cached[1], False
+    values = {
+        # Even that she wrote to this bot can endanger someone: names are encrypted too.
+        "first_name": db.cipher.encrypt(first_name[:256]),
+        "username": db.cipher.encrypt_optional(username),
+        # PostgreSQL enforces the column's 16 characters (SQLite would not): a client can
+        # send anything here.
+        "telegram_language": (telegram_language or "")[:16] or None,
+        "last_seen": day,
+        "blocked": False,
+        "blocked_at": None,
+    }
     async with db.transaction() as session:
-        existed = await session.get(User, user_id) is not None
-        stmt = insert_for(session)(User).values(
-            id=user_id,
-            # Even that she wrote to this bot can endanger someone: names are encrypted too.
-            first_name=db.cipher.encrypt(first_name[:256]),
-            username=db.cipher.encrypt_optional(username),
-            # PostgreSQL enforces the column's 16 characters (SQLite would not): a client can
-            # send anything here.
-            telegram_language=(telegram_language or "")[:16] or None,
-            first_seen=day,
-            last_seen=day,
-            blocked=False,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[User.id],
-            set_={
-                "first_name": stmt.excluded.first_name,
-                "username": stmt.excluded.username,
-                "telegram_language": stmt.excluded.telegram_language,
-                "last_seen": stmt.excluded.last_seen,
-                "blocked": False,
-                "blocked_at": None,
-            },
-        )
-        returning = stmt.returning(User).execution_options(populate_existing=True)
-        info = _info(db, (await session.scalars(returning)).one())
+        row = None
+        is_new = False
+        if cached is None:  # perhaps new: try to insert her
+            inserted = await session.execute(
+                insert_for(session)(User)
+                .values(id=user_id, first_seen=day, **values)
+                .on_conflict_do_nothing(index_elements=[User.id])
+                .returning(*_COLUMNS)
+            )
+            row = inserted.first()
+            is_new = row is not None
+        if row is None:
+            updated = await session.execute(
+                update(User).where(User.id == user_id).values(**values).returning(*_COLUMNS)
+            )
+            row = updated.first()
+        if row is None:  # not there after all (a record seen before another database)
+            row = (
+                await session.execute(
+                    insert_for(session)(User)
+                    .values(id=user_id, first_seen=day, **values)
+                    .returning(*_COLUMNS)
+                )
+            ).one()
+            is_new = True
+        info = _info(db, row)
     if len(recent) >= RECENT_LIMIT:
         recent.clear()
     recent[user_id] = (identity, info)
-    return info, not existed
+    return info, is_new
 
 
 async def get_user(db: Database, user_id: int) -> UserInfo | None:
@@ -101,9 +128,14 @@ RECENT_LIMIT = 10_000
 
 
 async def set_language(db: Database, user_id: int, language: str) -> None:
-    db.memo.get("recent_users", {}).pop(user_id, None)
+    """Her choice of language; her remembered record (if any) learns it too, so her next
+    message costs no write."""
+    recent: dict[int, tuple[object, UserInfo]] = db.memo.get("recent_users", {})
+    cached = recent.pop(user_id, None)
     async with db.transaction() as session:
         await session.execute(update(User).where(User.id == user_id).values(language=language))
+    if cached is not None:
+        recent[user_id] = (cached[0], replace(cached[1], language=language))
 
 
 async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:

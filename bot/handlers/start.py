@@ -36,6 +36,9 @@ from db.users import set_language
 log = logging.getLogger(__name__)
 
 CHOOSING_LANGUAGE = 1
+WELCOME = N_(
+    "Welcome, {name}! This is the bot of the Women's Initiative for the Solidarity Community."
+)
 
 
 async def start(update: Update, context: BotContext) -> int:
@@ -44,14 +47,10 @@ async def start(update: Update, context: BotContext) -> int:
     name = html.escape(update.effective_user.first_name)
     t = context.t
     if context.person is not None and context.person.language is None:
-        welcome = N_(
-            "Welcome, {name}! This is the bot of the Women's Initiative for the Solidarity "
-            "Community."
-        )
         if context.lang is None:
-            greeting = in_every_language(context, welcome, name=name)
+            greeting = in_every_language(context, WELCOME, name=name)
         else:
-            greeting = t.gettext(welcome).format(name=name)
+            greeting = t.gettext(WELCOME).format(name=name)
         await update.effective_message.reply_text(
             f"{greeting}\n\n{choose_prompt(context)}", reply_markup=language_keyboard()
         )
@@ -77,22 +76,23 @@ async def ask_language(update: Update, context: BotContext) -> int:
 
 
 async def choose_language(update: Update, context: BotContext) -> int:
-    """Store the chosen language and show the menu in it."""
+    """Store the chosen language and turn the picker into the menu, in her language: one
+    message edited, not a second one sent. Her first choice keeps the welcome above the menu."""
     query = update.callback_query
-    assert query is not None and update.effective_user
+    user = update.effective_user
+    assert query is not None and user
     (code,) = LANGUAGE.values(context.match)
-    await set_language(context.db, update.effective_user.id, code)
+    first_choice = context.person is not None and context.person.language is None
+    await set_language(context.db, user.id, code)
     context.lang = code
-    if (await roles_of(context.db, context.settings, update.effective_user.id)).privileged:
-        await refresh_commands(context.application, update.effective_user.id)  # in her language
+    if (await roles_of(context.db, context.settings, user.id)).privileged:
+        await refresh_commands(context.application, user.id)  # in her language
     t = context.t
-    await query.answer()
-    await query.edit_message_text(
-        t.gettext("Language: {language}").format(language=LANGUAGE_NAMES[code])
-    )
-    await context.bot.send_message(
-        update.effective_user.id, main_menu_text(t), reply_markup=main_menu_keyboard(t)
-    )
+    if first_choice:
+        heading = t.gettext(WELCOME).format(name=html.escape(user.first_name))
+    else:
+        heading = t.gettext("Language: {language}").format(language=LANGUAGE_NAMES[code])
+    await edit_or_send(update, context, heading + "\n\n" + main_menu_text(t), main_menu_keyboard(t))
     return ConversationHandler.END
 
 

@@ -37,9 +37,35 @@ async def started(
     )
     await user.send("/start")
     await user.next_bot_message()
-    await user.press(LANGUAGE_BUTTONS[lang])
-    await user.next_bot_message()
+    await choose_language(user, lang)
     return user
+
+
+async def choose_language(
+    user: SimUser,
+    lang: str,
+    *,
+    message_id: int | None = None,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> Entry:
+    """Press her language on the picker (the newest one, or `message_id`); the picker itself
+    becomes the main menu in that language (edited: no second message). Returns it."""
+    label = LANGUAGE_BUTTONS[lang]
+    picker = next(
+        e
+        for e in reversed(user.bot_messages())
+        if label in [b for row in e.buttons for b in row]
+        and (message_id is None or e.message_id == message_id)
+    )
+    await user.press(label, message_id=picker.message_id)
+    menu_text = tr(lang, MAIN_MENU)
+
+    def shown(u: SimUser) -> bool:
+        entry = next((e for e in u.bot_messages() if e.message_id == picker.message_id), None)
+        return entry is not None and entry.text.endswith(menu_text)
+
+    await user.wait_for(shown, timeout)
+    return next(e for e in user.bot_messages() if e.message_id == picker.message_id)
 
 
 async def kyrgyz_reader(sandbox: Sandbox, name: str = "Айгүл") -> SimUser:

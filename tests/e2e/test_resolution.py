@@ -44,8 +44,9 @@ async def test_contents_point_next_other_language_and_back(
     await aigul.press(CONTENTS_KY)
     back = await wait_text(aigul, tr("ky", CHOOSE_SECTION))
     assert "Пункт 1" in buttons(back)  # the contents of the Russian text she switched to
-    # All of this happened in one message, edited in place.
-    assert len(aigul.bot_messages()) == 2
+    # All of this happened in one message, edited in place: the language picker became the
+    # menu, and the menu the resolution.
+    assert len(aigul.bot_messages()) == 1
 
 
 async def test_resolution_command_with_a_point_number(sandbox: Sandbox, bot: BotRunner) -> None:
