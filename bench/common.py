@@ -106,6 +106,13 @@ class BotProcess:
         await sandbox.wait_until(polling, 120, lambda: f"the bot did not start; see {log_path}")
         self.startup = time.perf_counter() - started
 
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user + system), in seconds."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
     def peak_rss_mb(self) -> float:
         """The most memory the process has held (VmHWM), in MB."""
         assert self.proc is not None

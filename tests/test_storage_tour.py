@@ -69,6 +69,10 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert [m.user_id for m in await members.list_members(db, regions=["naryn"])] == [10]
     assert (await members.count_members(db))[("naryn", "approved")] == 1
     assert [m.user_id for m in await members.find_members(db, "айнУРА")] == [10]
+    page = await members.members_page(db, regions=["naryn"], status="approved", limit=5)
+    assert (page.total, [m.name for m in page.members]) == (1, ["Айнура"])
+    found = await members.search_members(db, "НУР", regions=["naryn"], limit=5)
+    assert (found.total, [m.user_id for m in found.members]) == (1, [10])
     await members.create_member(db, 12, draft, approved=True)
     assert await members.erase_member(db, 12, actor_id=12)
 

@@ -24,7 +24,7 @@ from bot.services.csv_export import csv_file
 from bot.services.roles import Roles, roles_of
 from bot.text import shorten
 from db.audit import audit
-from db.members import MemberInfo, count_members, list_members
+from db.members import MemberInfo, MemberPage, count_members, list_members, members_page
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +172,19 @@ async def show_page(update: Update, context: BotContext) -> None:
         return
     t = context.t
     pending = kind == "pend"
-    members = await list_members(context.db, regions=regions, status="pending" if pending else None)
-    pages = max(1, -(-len(members) // PAGE_SIZE))
+    status = "pending" if pending else None
+
+    async def page_of(number: int) -> MemberPage:
+        return await members_page(
+            context.db, regions=regions, status=status, offset=number * PAGE_SIZE, limit=PAGE_SIZE
+        )
+
+    found = await page_of(wanted_page)
+    pages = max(1, -(-found.total // PAGE_SIZE))
     page = min(wanted_page, pages - 1)
-    chunk = members[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if page != wanted_page:  # the list got shorter since the button was made
+        found = await page_of(page)
+    chunk = found.members
     title = t.gettext("Pending approvals") if pending else t.gettext("Members")
     where = t.gettext("all regions") if scope == ALL and roles.coordinator else None
     if where is None:
