@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 
@@ -18,7 +19,7 @@ from db.audit import add_audit
 from db.engine import Database
 from db.models import Report, ReportAttachment, ReportMessage
 from db.outbox import Outgoing, enqueue
-from db.types import utcnow
+from db.types import Cipher, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ def reference(year: int, number: int) -> str:
     return f"R-{year}-{number:04d}"
 
 
-def _info(row: Report) -> ReportInfo:
+def _info(row: Any) -> ReportInfo:
+    """A Report, or a row with its columns."""
     return ReportInfo(
         id=row.id,
         ref=row.ref,
@@ -321,19 +323,137 @@ async def list_reports(
     limit: int = 10,
 ) -> tuple[list[ReportInfo], int]:
     """A page of reports (newest first) and how many match in all."""
-    conditions = []
-    if status is not None:
-        conditions.append(Report.status == status)
-    if regions is not None:
-        conditions.append(Report.region.in_(list(regions)))
-    if category is not None:
-        conditions.append(Report.category == category)
+    conditions = _conditions(status, regions, category)
     async with db.transaction() as session:
         total = await session.scalar(select(func.count(Report.id)).where(*conditions))
         rows = await session.scalars(
             select(Report).where(*conditions).order_by(Report.id.desc()).offset(offset).limit(limit)
         )
         return [_info(r) for r in rows], int(total or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedReport:
+    """A report as stored, its sensitive fields still encrypted: what an export reads from the
+    database in a few statements, to decrypt later, off the event loop (`open_sealed`)."""
+
+    info: ReportInfo
+    text_enc: str
+    place_enc: str | None
+    reporter_enc: str
+    attachments: tuple[tuple[int, str, str, str | None, str | None, int, str, str], ...]
+    thread: tuple[tuple[datetime, str, int | None, str], ...]
+
+
+def _conditions(
+    status: str | None, regions: Iterable[str] | None, category: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        conditions.append(Report.status == status)
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    if category is not None:
+        conditions.append(Report.category == category)
+    return conditions
+
+
+EXPORT_PARTITION = 500  # rows handed over at a time while the reports are read
+
+
+async def export_reports(
+    db: Database,
+    *,
+    status: str | None = None,
+    regions: Iterable[str] | None = None,
+    category: str | None = None,
+) -> list[SealedReport]:
+    """Every report that matches (newest first), with its files and thread, still encrypted:
+    three statements whatever their number (the reports, their files, their threads). Nothing
+    is decrypted here: that is CPU work for a worker thread (`open_sealed`)."""
+    conditions = _conditions(status, regions, category)
+    matching = select(Report.id).where(*conditions)
+    files: dict[int, list[tuple[int, str, str, str | None, str | None, int, str, str]]] = {}
+    thread: dict[int, list[tuple[datetime, str, int | None, str]]] = {}
+    rows: list[Any] = []
+    async with db.transaction() as session:
+        # Rows, not ORM objects: ten thousand reports are read, none is changed.
+        result = await session.stream(
+            select(*Report.__table__.columns).where(*conditions).order_by(Report.id.desc())
+        )
+        async for partition in result.partitions(EXPORT_PARTITION):
+            rows.extend(partition)  # between partitions, other updates get their turn
+        for a in await session.execute(
+            select(
+                ReportAttachment.report_id,
+                ReportAttachment.id,
+                ReportAttachment.kind,
+                ReportAttachment.file_id_enc,
+                ReportAttachment.file_name_enc,
+                ReportAttachment.mime_type,
+                ReportAttachment.size,
+                ReportAttachment.sha256,
+                ReportAttachment.path,
+            )
+            .where(ReportAttachment.report_id.in_(matching))
+            .order_by(ReportAttachment.id)
+        ):
+            files.setdefault(a[0], []).append(tuple(a[1:]))  # type: ignore[arg-type]
+        for m in await session.execute(
+            select(
+                ReportMessage.report_id,
+                ReportMessage.at,
+                ReportMessage.author,
+                ReportMessage.author_id,
+                ReportMessage.text_enc,
+            )
+            .where(ReportMessage.report_id.in_(matching))
+            .order_by(ReportMessage.id)
+        ):
+            thread.setdefault(m[0], []).append(tuple(m[1:]))  # type: ignore[arg-type]
+    return [
+        SealedReport(
+            info=_info(row),
+            text_enc=row.text_enc,
+            place_enc=row.place_enc,
+            reporter_enc=row.reporter_enc,
+            attachments=tuple(files.get(row.id, ())),
+            thread=tuple(thread.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
+def open_sealed(cipher: Cipher, sealed: SealedReport) -> tuple[ReportInfo, Reporter | None]:
+    """A sealed report decrypted: everything, and the reporter unless she asked to stay
+    anonymous. No database; CPU only, so an export calls it from a worker thread."""
+    reporter = None
+    if not sealed.info.anonymous:
+        data = json.loads(cipher.decrypt(sealed.reporter_enc))
+        reporter = Reporter(data["user_id"], data["name"], data.get("username"), data.get("phone"))
+    report = replace(
+        sealed.info,
+        text=cipher.decrypt(sealed.text_enc),
+        place=cipher.decrypt_optional(sealed.place_enc),
+        attachments=tuple(
+            AttachmentInfo(
+                id=a_id,
+                kind=kind,
+                file_id=cipher.decrypt(file_id),
+                file_name=cipher.decrypt_optional(file_name),
+                mime_type=mime,
+                size=size,
+                sha256=sha,
+                path=path,
+            )
+            for a_id, kind, file_id, file_name, mime, size, sha, path in sealed.attachments
+        ),
+        thread=tuple(
+            ThreadMessage(at, author, author_id, cipher.decrypt(text))
+            for at, author, author_id, text in sealed.thread
+        ),
+    )
+    return report, reporter
 
 
 async def set_status(

@@ -69,6 +69,7 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert [m.user_id for m in await members.list_members(db, regions=["naryn"])] == [10]
     assert (await members.count_members(db))[("naryn", "approved")] == 1
     assert [m.user_id for m in await members.find_members(db, "айнУРА")] == [10]
+    assert members.normalise("  АЙНУРА  Ömür ") == "айнура ömür"
     page = await members.members_page(db, regions=["naryn"], status="approved", limit=5)
     assert (page.total, [m.name for m in page.members]) == (1, ["Айнура"])
     found = await members.search_members(db, "НУР", regions=["naryn"], limit=5)
@@ -138,6 +139,10 @@ async def tour(db: Database, files_dir: Path) -> None:
     page, total = await reports.list_reports(db, regions=["naryn"], category="torture")
     assert total == 1 and page[0].status == "in_review"
     assert await reports.count_by_status(db) == {"in_review": 1}
+    (sealed,) = await reports.export_reports(db, status="in_review", regions=["naryn"])
+    opened, named = reports.open_sealed(db.cipher, sealed)
+    assert opened == full and named == reporter
+    assert await reports.export_reports(db, category="corruption") == []
     later = utcnow() + timedelta(hours=49)
     newer = await reports.create_report(
         db,
