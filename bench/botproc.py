@@ -8,8 +8,17 @@ import argparse
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import load_settings
+from bot.delivery import Recipient, Rendered, renderer
 from bot.logs import setup_logging
 from bot.updates import DEFAULT_CONCURRENCY
+
+# A kind of outbox message for the benchmarks' bulk sending (bench/mix.py writes the rows).
+BULK_KIND = "bench.bulk"
+
+
+@renderer(BULK_KIND)
+async def render_bulk(recipient: Recipient) -> Rendered:
+    return Rendered("Announcement: the benchmark's bulk message.")
 
 
 def main() -> None:
