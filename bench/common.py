@@ -113,14 +113,21 @@ class BotProcess:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
 
-    def peak_rss_mb(self) -> float:
-        """The most memory the process has held (VmHWM), in MB."""
+    def _status_mb(self, field: str) -> float:
         assert self.proc is not None
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
         for line in status.splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    def peak_rss_mb(self) -> float:
+        """The most memory the process has held (VmHWM), in MB."""
+        return self._status_mb("VmHWM")
+
+    def rss_mb(self) -> float:
+        """The memory the process holds now (VmRSS), in MB."""
+        return self._status_mb("VmRSS")
 
     async def stop(self) -> None:
         if self.proc is None or self.proc.returncode is not None:

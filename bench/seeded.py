@@ -10,7 +10,9 @@ meanwhile the answers to people who just send /start (bystanders).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -120,14 +122,26 @@ async def run(quick: bool = False) -> list[str]:
         lines.append(line)
 
     t = get_translator("en", "Asia/Bishkek")
+    # BENCH_SEED_DIR: keep the seeded database there and use it again next time (a copy of it:
+    # the benchmark changes its database), so that runs compare on the same data.
+    kept = os.environ.get("BENCH_SEED_DIR")
     with tempfile.TemporaryDirectory() as tmp_name:
         data = Path(tmp_name) / "data"
-        key = new_key()
-        db = Database(f"sqlite+aiosqlite:///{data / 'bot.db'}", cipher=Cipher(key.encode()))
-        await db.connect()
-        seconds = await seed(db, members, reports, data)
-        await db.dispose()
-        say(f"Seeded {members} members and {reports} reports in {seconds:.0f} s")
+        source = Path(kept) / f"{members}-{reports}" if kept else None
+        if source is not None and (source / "bot.db").exists():
+            shutil.copytree(source, data)
+            key = (data / "key").read_text()
+            say(f"Seeded database of {members} members and {reports} reports from {source}")
+        else:
+            key = new_key()
+            db = Database(f"sqlite+aiosqlite:///{data / 'bot.db'}", cipher=Cipher(key.encode()))
+            await db.connect()
+            seconds = await seed(db, members, reports, data)
+            await db.dispose()
+            (data / "key").write_text(key)
+            say(f"Seeded {members} members and {reports} reports in {seconds:.0f} s")
+            if source is not None:
+                shutil.copytree(data, source)
 
         sandbox = Sandbox(rate_limit=30)
         await sandbox.start()
@@ -136,6 +150,7 @@ async def run(quick: bool = False) -> list[str]:
         try:
             await bot.start(sandbox, Path(tmp_name) / "bot.log")
             say(f"Start-up (process start to polling): {bot.startup:.2f} s")
+            say(f"Memory of the bot once started: {bot.rss_mb():.0f} MB")
             coordinator = sandbox.add_user(
                 user_id=COORDINATOR_ID, first_name="Gulnara", language_code="en"
             )

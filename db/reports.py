@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -358,31 +358,27 @@ def _conditions(
     return conditions
 
 
-EXPORT_PARTITION = 500  # rows handed over at a time while the reports are read
+EXPORT_PARTITION = 500  # reports handed over at a time
 
 
-async def export_reports(
+async def stream_reports(
     db: Database,
     *,
     status: str | None = None,
     regions: Iterable[str] | None = None,
     category: str | None = None,
-) -> list[SealedReport]:
-    """Every report that matches (newest first), with its files and thread, still encrypted:
-    three statements whatever their number (the reports, their files, their threads). Nothing
-    is decrypted here: that is CPU work for a worker thread (`open_sealed`)."""
+    partition: int = EXPORT_PARTITION,
+) -> AsyncGenerator[list[SealedReport], None]:
+    """Every report that matches (newest first), with its files and thread, still encrypted,
+    `partition` at a time as they are read: three statements whatever their number (their
+    files, their threads, the reports). Nothing is decrypted here: that is CPU work for a
+    worker thread (`open_sealed`), done while the next ones are read. Iterate to the end, or
+    close it (contextlib.aclosing): it holds a read transaction until then."""
     conditions = _conditions(status, regions, category)
     matching = select(Report.id).where(*conditions)
     files: dict[int, list[tuple[int, str, str, str | None, str | None, int, str, str]]] = {}
     thread: dict[int, list[tuple[datetime, str, int | None, str]]] = {}
-    rows: list[Any] = []
     async with db.transaction() as session:
-        # Rows, not ORM objects: ten thousand reports are read, none is changed.
-        result = await session.stream(
-            select(*Report.__table__.columns).where(*conditions).order_by(Report.id.desc())
-        )
-        async for partition in result.partitions(EXPORT_PARTITION):
-            rows.extend(partition)  # between partitions, other updates get their turn
         for a in await session.execute(
             select(
                 ReportAttachment.report_id,
@@ -411,17 +407,22 @@ async def export_reports(
             .order_by(ReportMessage.id)
         ):
             thread.setdefault(m[0], []).append(tuple(m[1:]))  # type: ignore[arg-type]
-    return [
-        SealedReport(
-            info=_info(row),
-            text_enc=row.text_enc,
-            place_enc=row.place_enc,
-            reporter_enc=row.reporter_enc,
-            attachments=tuple(files.get(row.id, ())),
-            thread=tuple(thread.get(row.id, ())),
+        # Rows, not ORM objects: thousands of reports are read, none is changed.
+        result = await session.stream(
+            select(*Report.__table__.columns).where(*conditions).order_by(Report.id.desc())
         )
-        for row in rows
-    ]
+        async for rows in result.partitions(partition):
+            yield [
+                SealedReport(
+                    info=_info(row),
+                    text_enc=row.text_enc,
+                    place_enc=row.place_enc,
+                    reporter_enc=row.reporter_enc,
+                    attachments=tuple(files.pop(row.id, ())),
+                    thread=tuple(thread.pop(row.id, ())),
+                )
+                for row in rows
+            ]
 
 
 def open_sealed(cipher: Cipher, sealed: SealedReport) -> tuple[ReportInfo, Reporter | None]:

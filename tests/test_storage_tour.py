@@ -139,10 +139,11 @@ async def tour(db: Database, files_dir: Path) -> None:
     page, total = await reports.list_reports(db, regions=["naryn"], category="torture")
     assert total == 1 and page[0].status == "in_review"
     assert await reports.count_by_status(db) == {"in_review": 1}
-    (sealed,) = await reports.export_reports(db, status="in_review", regions=["naryn"])
+    batches = reports.stream_reports(db, status="in_review", regions=["naryn"], partition=1)
+    ((sealed,),) = [batch async for batch in batches]
     opened, named = reports.open_sealed(db.cipher, sealed)
     assert opened == full and named == reporter
-    assert await reports.export_reports(db, category="corruption") == []
+    assert [b async for b in reports.stream_reports(db, category="corruption")] == []
     later = utcnow() + timedelta(hours=49)
     newer = await reports.create_report(
         db,

@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Sequence
+from contextlib import aclosing
 from datetime import tzinfo
 
 from telegram import InputFile, Update
 
 from bot.context import BotContext
-from bot.services.csv_export import csv_file
+from bot.services.csv_export import CsvFile
 from db.audit import audit
-from db.reports import Reporter, ReportInfo, SealedReport, export_reports, open_sealed
+from db.reports import Reporter, ReportInfo, SealedReport, open_sealed, stream_reports
 from db.types import Cipher, utcnow
 
 from .access import allowed
@@ -62,10 +62,30 @@ def report_row(report: ReportInfo, reporter: Reporter | None, tz: tzinfo) -> lis
     ]
 
 
-def build_file(cipher: Cipher, sealed: Sequence[SealedReport], tz: tzinfo) -> bytes:
-    """The CSV file, each report decrypted as its line is written. CPU work: run it in a
-    worker thread, so that everyone else is answered meanwhile."""
-    return csv_file(COLUMNS, (report_row(*open_sealed(cipher, report), tz=tz) for report in sealed))
+def add_reports(file: CsvFile, cipher: Cipher, sealed: list[SealedReport], tz: tzinfo) -> None:
+    """Decrypt these reports and write their lines. CPU work: run in a worker thread, so that
+    everyone else is answered meanwhile."""
+    file.add(report_row(*open_sealed(cipher, report), tz=tz) for report in sealed)
+
+
+async def build_file(context: BotContext, f: Filters) -> tuple[bytes, int]:
+    """The CSV file of the filtered reports and how many are in it: read a few hundred at a
+    time, each batch decrypted and written in a worker thread while the next is read."""
+    file = CsvFile(COLUMNS)
+    count = 0
+    batches = stream_reports(
+        context.db,
+        status=f.status,
+        regions=None if f.region is None else [f.region],
+        category=f.category,
+    )
+    async with aclosing(batches):
+        async for sealed in batches:
+            count += len(sealed)
+            await asyncio.to_thread(
+                add_reports, file, context.db.cipher, sealed, context.settings.tz
+            )
+    return file.data(), count
 
 
 async def export_csv(update: Update, context: BotContext) -> None:
@@ -76,14 +96,7 @@ async def export_csv(update: Update, context: BotContext) -> None:
     t = context.t
     assert update.callback_query and update.effective_user and update.effective_chat
     await update.callback_query.answer(t.gettext("Preparing the file…"))
-    sealed = await export_reports(
-        context.db,
-        status=f.status,
-        regions=None if f.region is None else [f.region],
-        category=f.category,
-    )
-    data = await asyncio.to_thread(build_file, context.db.cipher, sealed, context.settings.tz)
-    count = len(sealed)
+    data, count = await build_file(context, f)
     actor = update.effective_user.id
     await audit(
         context.db,
