@@ -7,7 +7,7 @@ module of its own; this only chooses and runs them.
 - seeded   10,000 members and 10,000 reports: memory, start-up, members desk, /roles search,
            reports CSV and a bystander meanwhile (bench/seeded.py)
 - sql      SQL statements per update on the busiest paths (bench/sqlcount.py)
-- hostile  thousands of generated hostile updates (tests/test_hostile.py with a large budget)
+- hostile  thousands of generated hostile updates (tests/e2e/test_hostile.py, a large budget)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _hostile(quick: bool) -> None:
     examples = "300" if quick else "3000"
     env = {**os.environ, "HOSTILE_EXAMPLES": examples, "HOSTILE_PEOPLE": "8"}
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--lane", "sqlite", "tests/test_hostile.py"],
+        [sys.executable, "-m", "pytest", "-q", "--lane", "sqlite", "tests/e2e/test_hostile.py"],
         cwd=ROOT,
         env=env,
         check=True,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import json
 import logging
+import re
+from collections import OrderedDict
 
 from telegram import (
     CallbackQuery,
@@ -17,6 +21,57 @@ from bot.context import BotContext
 from bot.services.roles import is_coordinator
 
 log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]*>")
+_OPENING_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+
+
+def shows(message: MaybeInaccessibleMessage | None, text: str, markup: object) -> bool:
+    """True if the message already shows this HTML text and these buttons: editing it to them
+    would be refused by Telegram ("message is not modified"), as when a button is tapped twice
+    or the current page's button is pressed again."""
+    if not isinstance(message, Message):
+        return False
+    if (message.reply_markup or None) != (markup or None):
+        return False
+    if message.text_html == text:
+        return True
+    # The same text written differently (&#x27; for ', say): compare what Telegram shows.
+    plain = html.unescape(_TAG.sub("", text))
+    return message.text == plain and len(message.entities) == len(_OPENING_TAG.findall(text))
+
+
+# What the bot last put in the messages it edited, (chat, message) → a digest of text and
+# buttons, so that a second tap on a button does not edit the message to what it already shows
+# (the button's update carries the message as it was before the first tap). One person's updates
+# are handled one after the other (bot/updates.py), so the first tap's edit is known here by then.
+_EDITED: OrderedDict[tuple[int, int], int] = OrderedDict()
+EDITED_REMEMBERED = 10_000
+
+
+def _digest(text: str, markup: InlineKeyboardMarkup | None) -> int:
+    return hash((text, json.dumps(markup.to_dict() if markup else None, sort_keys=True)))
+
+
+async def edit_message(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the message under the pressed button, unless it shows exactly this already."""
+    message = query.message
+    key = (message.chat.id, message.message_id) if message is not None else None
+    digest = _digest(text, markup)
+    if shows(message, text, markup) or (key is not None and _EDITED.get(key) == digest):
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+    if key is not None:
+        _EDITED[key] = digest
+        _EDITED.move_to_end(key)
+        if len(_EDITED) > EDITED_REMEMBERED:
+            _EDITED.popitem(last=False)
 
 
 async def edit_or_send(
@@ -34,12 +89,7 @@ async def edit_or_send(
     query = update.callback_query
     if query is not None:
         await query.answer(notice, show_alert=alert)
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:
-            # A double tap delivers two presses for one message; the second changes nothing.
-            if "not modified" not in exc.message:
-                raise
+        await edit_message(query, text, markup)
         return
     assert update.effective_message
     await update.effective_message.reply_text(text, reply_markup=markup)

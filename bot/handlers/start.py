@@ -66,8 +66,7 @@ async def ask_language(update: Update, context: BotContext) -> int:
     """Show the language picker (command or menu button)."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
-        await query.edit_message_text(choose_prompt(context), reply_markup=language_keyboard())
+        await edit_or_send(update, context, choose_prompt(context), language_keyboard())
     elif update.effective_message is not None:
         await update.effective_message.reply_text(
             choose_prompt(context), reply_markup=language_keyboard()
