@@ -10,7 +10,6 @@ from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import load_settings
 from bot.delivery import Recipient, Rendered, renderer
 from bot.logs import setup_logging
-from bot.updates import DEFAULT_CONCURRENCY
 
 # A kind of outbox message for the benchmarks' bulk sending (bench/mix.py writes the rows).
 BULK_KIND = "bench.bulk"
@@ -24,14 +23,15 @@ async def render_bulk(recipient: Recipient) -> Rendered:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.botproc")
     parser.add_argument("--no-rate-limit", action="store_true")
-    parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    parser.add_argument("--concurrency", type=int, help="updates handled at once")
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics here")
     args = parser.parse_args()
     settings = load_settings()
     setup_logging(settings.log_level_number, settings.secrets)
-    app = build_application(
-        settings, rate_limit=not args.no_rate_limit, concurrency=args.concurrency
-    )
+    # Only when asked: the same benchmark also runs against earlier versions of the bot (to
+    # measure before and after), which have no such argument.
+    extra = {} if args.concurrency is None else {"concurrency": args.concurrency}
+    app = build_application(settings, rate_limit=not args.no_rate_limit, **extra)
     if args.profile:
         import cProfile
 
