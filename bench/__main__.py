@@ -32,8 +32,8 @@ def _module(name: str) -> Callable[[bool], Awaitable[object]]:
 
 
 def _hostile(quick: bool) -> None:
-    examples = "300" if quick else "3000"
-    env = {**os.environ, "HOSTILE_EXAMPLES": examples, "HOSTILE_PEOPLE": "8"}
+    examples = "300" if quick else "2000"
+    env = {**os.environ, "HOSTILE_EXAMPLES": examples, "HOSTILE_PEOPLE": "5"}
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--lane", "sqlite", "tests/e2e/test_hostile.py"],
         cwd=ROOT,
