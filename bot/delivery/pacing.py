@@ -16,6 +16,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -68,6 +69,12 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
     def __init__(self, rate: float = 28.0, max_retries: int = 5) -> None:
         self.interval = 1.0 / rate
         self.max_retries = max_retries
+        # When each of the last requests really started (loop time). The turns above are evenly
+        # spaced, but a task given its turn may start its request late (the event loop busy
+        # with other people's updates), and late turns bunch up: no more than `window` may
+        # start in any one second, whatever happened in between.
+        self.window = max(1, int(rate))
+        self._started: deque[float] = deque()
         self._next = 0.0  # loop time at which the next message may leave
         self._bulk_paused_until = 0.0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
@@ -131,6 +138,17 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         if self._waiting:
             self._timer = loop.call_at(self._next, self._release, loop)
 
+    async def _start_in_window(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while self._started and self._started[0] <= now - 1.0:
+                self._started.popleft()
+            if len(self._started) < self.window:
+                self._started.append(now)
+                return
+            await asyncio.sleep(self._started[0] + 1.0 - now)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -147,6 +165,7 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         attempt = 0
         while True:
             await self.acquire(priority)
+            await self._start_in_window()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
