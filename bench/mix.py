@@ -41,6 +41,18 @@ def _first_button(user: SimUser) -> str:
     return message.buttons[0][0]
 
 
+def _visible(user: SimUser, label: str) -> bool:
+    message = user.last_bot_message()
+    return message is not None and any(label in row for row in message.buttons)
+
+
+async def press_when_shown(user: SimUser, label: str) -> None:
+    """Press a button as soon as the message that has it is there (an answer may come in two
+    messages, and the first is what was timed)."""
+    await user.wait_for(lambda u: _visible(u, label), timeout=60)
+    await user.press(label)
+
+
 async def person(
     user: SimUser,
     lang: str,
@@ -53,14 +65,14 @@ async def person(
     t = get_translator(lang, "Asia/Bishkek")
     steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
         ("/start", lambda: user.send("/start")),
-        ("language", lambda: user.press(LANGUAGES[lang])),
-        ("resolution", lambda: user.press("📜 " + t.gettext("Resolution"))),
+        ("language", lambda: press_when_shown(user, LANGUAGES[lang])),
+        ("resolution", lambda: press_when_shown(user, "📜 " + t.gettext("Resolution"))),
         ("resolution page", lambda: user.press(_first_button(user))),
         ("/join", lambda: user.send("/join")),
         ("join step", lambda: user.send("Айгүл Асанова")),
         ("/cancel", lambda: user.send("/cancel")),
         ("/report", lambda: user.send("/report")),
-        ("report step", lambda: user.press(t.gettext("Corruption"))),
+        ("report step", lambda: press_when_shown(user, t.gettext("Corruption"))),
         ("/cancel", lambda: user.send("/cancel")),
     ]
     await asyncio.sleep(rng.uniform(0, start_within))
@@ -68,11 +80,12 @@ async def person(
     for name, act in steps:
         future = answers.expect(user.id)
         started = time.perf_counter()
-        await act()
         try:
+            await act()
             async with asyncio.timeout(120):
                 at, _ = await future
-        except TimeoutError:
+        except (TimeoutError, LookupError, AssertionError) as exc:
+            print(f"  {user.first_name}: no answer to {name}: {str(exc).splitlines()[0]}")
             return answered
         timings[name].add(at - started)
         timings["all"].add(at - started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
@@ -88,8 +89,10 @@ async def edit_or_send(
     must close with `alert`)."""
     query = update.callback_query
     if query is not None:
-        await query.answer(notice, show_alert=alert)
-        await edit_message(query, text, markup)
+        # Both at once: the spinner stops and the message changes one round trip sooner.
+        await asyncio.gather(
+            query.answer(notice, show_alert=alert), edit_message(query, text, markup)
+        )
         return
     assert update.effective_message
     await update.effective_message.reply_text(text, reply_markup=markup)
