@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB Application plus the resources every handler needs."""
 
-    __slots__ = ("db", "sender", "settings")
+    __slots__ = ("db", "edits", "sender", "settings")
 
     def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -26,6 +27,8 @@ class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
         self.db = db
         # The outbox's sender (bot/delivery/sender.py), started in post_init.
         self.sender: Sender | None = None
+        # What the bot last put in the messages it edited (bot/replies.edit_message).
+        self.edits: OrderedDict[tuple[int, int], int] = OrderedDict()
 
     def wake_sender(self) -> None:
         """Messages were written to the outbox: the sender looks at once."""

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]*>")
 _OPENING_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_FOUND_BY_TELEGRAM = frozenset(
+    {"url", "mention", "hashtag", "cashtag", "bot_command", "email", "phone_number"}
+)
 
 
 def shows(message: MaybeInaccessibleMessage | None, text: str, markup: object) -> bool:
@@ -37,16 +40,14 @@ def shows(message: MaybeInaccessibleMessage | None, text: str, markup: object) -
         return False
     if message.text_html == text:
         return True
-    # The same text written differently (&#x27; for ', say): compare what Telegram shows.
+    # The same text written differently (&#x27; for ', say): compare what Telegram shows, and
+    # the formatting (links, commands and the like that Telegram finds by itself aside).
     plain = html.unescape(_TAG.sub("", text))
-    return message.text == plain and len(message.entities) == len(_OPENING_TAG.findall(text))
+    formatting = [e for e in message.entities if e.type not in _FOUND_BY_TELEGRAM]
+    return message.text == plain and len(formatting) == len(_OPENING_TAG.findall(text))
 
 
-# What the bot last put in the messages it edited, (chat, message) → a digest of text and
-# buttons, so that a second tap on a button does not edit the message to what it already shows
-# (the button's update carries the message as it was before the first tap). One person's updates
-# are handled one after the other (bot/updates.py), so the first tap's edit is known here by then.
-_EDITED: OrderedDict[tuple[int, int], int] = OrderedDict()
+# How many of the messages it edited the bot remembers (SolidarityApp.edits).
 EDITED_REMEMBERED = 10_000
 
 
@@ -55,24 +56,35 @@ def _digest(text: str, markup: InlineKeyboardMarkup | None) -> int:
 
 
 async def edit_message(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    edits: OrderedDict[tuple[int, int], int] | None = None,
 ) -> None:
-    """Edit the message under the pressed button, unless it shows exactly this already."""
+    """Edit the message under the pressed button, unless it shows exactly this already.
+
+    `edits`: what the bot last put in the messages it edited, (chat, message) → a digest of text
+    and buttons, so that a second tap does not edit the message to what the first one made of
+    it (the second tap's update carries the message as it was before the first). One person's
+    updates are handled one after the other (bot/updates.py): the first tap's edit is known by
+    then."""
     message = query.message
     key = (message.chat.id, message.message_id) if message is not None else None
     digest = _digest(text, markup)
-    if shows(message, text, markup) or (key is not None and _EDITED.get(key) == digest):
+    if shows(message, text, markup):
+        return
+    if edits is not None and key is not None and edits.get(key) == digest:
         return
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise
-    if key is not None:
-        _EDITED[key] = digest
-        _EDITED.move_to_end(key)
-        if len(_EDITED) > EDITED_REMEMBERED:
-            _EDITED.popitem(last=False)
+    if edits is not None and key is not None:
+        edits[key] = digest
+        edits.move_to_end(key)
+        if len(edits) > EDITED_REMEMBERED:
+            edits.popitem(last=False)
 
 
 async def edit_or_send(
@@ -91,7 +103,8 @@ async def edit_or_send(
     if query is not None:
         # Both at once: the spinner stops and the message changes one round trip sooner.
         await asyncio.gather(
-            query.answer(notice, show_alert=alert), edit_message(query, text, markup)
+            query.answer(notice, show_alert=alert),
+            edit_message(query, text, markup, context.app.edits),
         )
         return
     assert update.effective_message

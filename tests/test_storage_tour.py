@@ -70,10 +70,10 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert (await members.count_members(db))[("naryn", "approved")] == 1
     assert [m.user_id for m in await members.find_members(db, "айнУРА")] == [10]
     assert members.normalise("  АЙНУРА  Ömür ") == "айнура ömür"
-    page = await members.members_page(db, regions=["naryn"], status="approved", limit=5)
-    assert (page.total, [m.name for m in page.members]) == (1, ["Айнура"])
-    found = await members.search_members(db, "НУР", regions=["naryn"], limit=5)
-    assert (found.total, [m.user_id for m in found.members]) == (1, [10])
+    listed = await members.members_page(db, regions=["naryn"], status="approved", limit=5)
+    assert (listed.total, [m.name for m in listed.members]) == (1, ["Айнура"])
+    named = await members.search_members(db, "НУР", regions=["naryn"], limit=5)
+    assert (named.total, [m.user_id for m in named.members]) == (1, [10])
     await members.create_member(db, 12, draft, approved=True)
     assert await members.erase_member(db, 12, actor_id=12)
 
@@ -141,8 +141,8 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert await reports.count_by_status(db) == {"in_review": 1}
     batches = reports.stream_reports(db, status="in_review", regions=["naryn"], partition=1)
     ((sealed,),) = [batch async for batch in batches]
-    opened, named = reports.open_sealed(db.cipher, sealed)
-    assert opened == full and named == reporter
+    opened, whose = reports.open_sealed(db.cipher, sealed)
+    assert opened == full and whose == reporter
     assert [b async for b in reports.stream_reports(db, category="corruption")] == []
     later = utcnow() + timedelta(hours=49)
     newer = await reports.create_report(
