@@ -5,6 +5,7 @@ role again on the server, including the region and page a button carries."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 from collections.abc import Sequence
@@ -256,7 +257,7 @@ async def export_members(update: Update, context: BotContext) -> None:
     assert query is not None and update.effective_user and update.effective_chat
     await query.answer()
     members = await list_members(context.db)
-    data = members_csv(members, context.settings.tz)
+    data = await asyncio.to_thread(members_csv, members, context.settings.tz)
     user_id = update.effective_user.id
     # Recorded before the file leaves: an export that may have happened is never missing.
     await audit(context.db, "members.exported", actor_id=user_id, count=len(members))
