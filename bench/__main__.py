@@ -1,91 +1,79 @@
-"""`python -m bench`: how fast the bot answers through the sandbox, and how much memory it uses.
+"""`python -m bench [NAME ...]`: the benchmarks (`make bench` runs them all). Each lives in a
+module of its own; this only chooses and runs them.
 
-Many simulated people do the first conversation at once (/start, choose a language, /help) against
-the real Application over HTTP. Reported: updates handled per second, the latency from a person's
-message to the bot's answer (p50/p95/max), and the peak resident memory of this process.
+- load     the project's bot against a bare echo bot, 500 and 1,000 people at once, with
+           Telegram's limit and without (bench/load.py)
+- mix      1,000 people doing what people do (bench/mix.py)
+- seeded   10,000 members and 10,000 reports: memory, start-up, members desk, /roles search,
+           reports CSV and a bystander meanwhile (bench/seeded.py)
+- sql      SQL statements per update on the busiest paths (bench/sqlcount.py)
+- broadcast  an announcement to 10,000 members through the outbox: the pace kept, 429s,
+           duplicates and missing members (bench/broadcast.py)
+- hostile  thousands of generated hostile updates (tests/e2e/test_hostile.py, a large budget)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
-import statistics
-import tempfile
-import time
-from pathlib import Path
+import importlib
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
 
-from bench import broadcast
-from bot.services.crypto import new_key
-from sandbox import Sandbox, SimUser
-from sandbox.runner import BotRunner, sandbox_settings
-
-LANG_LABELS = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+from .common import ROOT
 
 
-async def one_person(user: SimUser, lang: str, latencies: list[float]) -> int:
-    """The first conversation; returns how many updates she sent."""
-    started = time.perf_counter()
-    await user.send("/start")
-    await user.next_bot_message(timeout=60)
-    latencies.append(time.perf_counter() - started)
+def _module(name: str) -> Callable[[bool], Awaitable[object]]:
+    def start(quick: bool) -> Awaitable[object]:
+        run: Callable[[bool], Awaitable[object]] = importlib.import_module(f"bench.{name}").run
+        return run(quick)
 
-    started = time.perf_counter()
-    await user.press(LANG_LABELS[lang])
-    await user.next_bot_message(timeout=60)
-    latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await user.send("/help")
-    await user.next_bot_message(timeout=60)
-    latencies.append(time.perf_counter() - started)
-    return 3
+    return start
 
 
-async def run(people: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        # The sandbox's own rate limit is lifted: this measures the bot, not Telegram's limit.
-        sandbox = Sandbox(rate_limit=1_000_000)
-        await sandbox.start()
-        # Without AIORateLimiter, which holds the bot to Telegram's ~30 messages per second:
-        # this measures the bot's own cost per update, not that cap.
-        settings = sandbox_settings(sandbox, Path(tmp) / "data", DATA_KEY=new_key())
-        runner = BotRunner(sandbox, settings, rate_limit=False)
-        await runner.start()
-        langs = list(LANG_LABELS)
-        users = [
-            sandbox.add_user(first_name=f"P{i}", language_code=langs[i % 3]) for i in range(people)
-        ]
-        latencies: list[float] = []
-        started = time.perf_counter()
-        counts = await asyncio.gather(
-            *(one_person(u, langs[i % 3], latencies) for i, u in enumerate(users))
-        )
-        elapsed = time.perf_counter() - started
-        await runner.stop()
-        await sandbox.stop()
-        assert not sandbox.breaches, sandbox.breaches
+def _broadcast(quick: bool) -> Awaitable[object]:
+    # An announcement (bench/broadcast.py) to this many members, the sandbox's limit at 200/s.
+    from bench import broadcast
 
-    updates = sum(counts)
-    latencies.sort()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"people: {people}, updates: {updates}, elapsed: {elapsed:.2f} s")
-    print(f"throughput: {updates / elapsed:.0f} updates/s")
-    p50 = 1000 * statistics.median(latencies)
-    p95 = 1000 * latencies[int(0.95 * (len(latencies) - 1))]
-    print(f"latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {1000 * latencies[-1]:.1f} ms")
-    print(f"peak RSS (bot + sandbox in one process): {peak_mb:.0f} MB")
+    return broadcast.run(1_000 if quick else 10_000, 200.0)
+
+
+def _hostile(quick: bool) -> None:
+    examples = "300" if quick else "2000"
+    env = {**os.environ, "HOSTILE_EXAMPLES": examples, "HOSTILE_PEOPLE": "5"}
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--lane", "sqlite", "tests/e2e/test_hostile.py"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+BENCHMARKS: dict[str, Callable[[bool], Awaitable[object] | None]] = {
+    "load": _module("load"),
+    "mix": _module("mix"),
+    "seeded": _module("seeded"),
+    "sql": _module("sqlcount"),
+    "broadcast": _broadcast,
+    "hostile": _hostile,
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--people", type=int, default=200)
-    # An announcement (bench/broadcast.py): to this many members, the sandbox's limit this high.
-    parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--cap", type=float, default=200.0)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help="some of: " + ", ".join(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="small sizes, to try it out")
     args = parser.parse_args()
-    asyncio.run(run(args.people))
-    asyncio.run(broadcast.run(args.members, args.cap))
+    unknown = set(args.names) - set(BENCHMARKS)
+    if unknown:
+        parser.error("unknown benchmark(s): " + ", ".join(sorted(unknown)))
+    for name in args.names or list(BENCHMARKS):
+        print(f"\n== {name} ==", flush=True)
+        result = BENCHMARKS[name](args.quick)
+        if result is not None:
+            asyncio.run(result)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Telegram's limit is raised in the sandbox (`--cap`, 200 messages a second by default, instead of
 30), and the bot's own limits are raised in the same proportion as in production: the rate
-limiter to 28/30 of it for everything, BROADCAST_RATE to 25/30 of it for announcements (set on
-the running bot: the setting itself stops at Telegram's 30). The members are written straight
+limiter to MESSAGES_PER_SECOND/30 of it for everything (27/30, bot/app.py), BROADCAST_RATE to
+25/30 of it for announcements (set on the running bot: the setting itself stops at Telegram's
+30). The members are written straight
 into the database and the announcement is started the way "Send now" starts it (its recipients
 counted, then its messages written into the outbox in one transaction).
 
@@ -20,6 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bot.app import MESSAGES_PER_SECOND
 from bot.delivery.pacing import PacedLimiter
 from bot.handlers.announcements.sending import messages
 from bot.services.announcements import Audience, Content, Text, recipients
@@ -94,7 +96,7 @@ async def run(members: int, cap: float) -> None:
         assert app.sender is not None
         limiter = app.bot.rate_limiter
         assert isinstance(limiter, PacedLimiter)
-        limiter.set_rate(cap * 28 / 30)
+        limiter.set_rate(cap * MESSAGES_PER_SECOND / 30)
         app.sender.broadcast_interval = 1 / broadcast_rate
         db = app.db
         sandbox.add_user("Author", language_code="en", user_id=AUTHOR, started=True)
@@ -133,7 +135,7 @@ async def run(members: int, cap: float) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"broadcast: {members} members; the sandbox's limit {cap:.0f}/s, the bot's "
-        f"{cap * 28 / 30:.1f}/s in all, BROADCAST_RATE {broadcast_rate:.1f}/s"
+        f"{cap * MESSAGES_PER_SECOND / 30:.1f}/s in all, BROADCAST_RATE {broadcast_rate:.1f}/s"
     )
     print(
         f"recipients counted in {counted - began:.2f} s, {len(chosen)} messages written in "

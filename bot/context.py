@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -14,12 +15,13 @@ from db.users import UserInfo
 
 if TYPE_CHECKING:
     from bot.delivery.sender import Sender
+    from bot.replies import Edits
 
 
 class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB Application plus the resources every handler needs."""
 
-    __slots__ = ("db", "limits", "sender", "settings")
+    __slots__ = ("db", "edits", "limits", "sender", "settings")
 
     def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -29,6 +31,8 @@ class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
         self.sender: Sender | None = None
         # What each person did lately, against flooding (bot/services/limits.py).
         self.limits = Limits()
+        # What the bot last put in the messages it edited (bot/replies.edit_message).
+        self.edits: Edits = OrderedDict()
 
     def wake_sender(self) -> None:
         """Messages were written to the outbox: the sender looks at once."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
+import json
 import logging
+import re
+from collections import OrderedDict
 
 from telegram import (
     CallbackQuery,
@@ -17,6 +22,83 @@ from bot.context import BotContext
 from bot.services.roles import is_coordinator
 
 log = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]*>")
+_OPENING_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_FOUND_BY_TELEGRAM = frozenset(
+    {"url", "mention", "hashtag", "cashtag", "bot_command", "email", "phone_number"}
+)
+
+
+def shows(message: MaybeInaccessibleMessage | None, text: str, markup: object) -> bool:
+    """True if the message already shows this HTML text and these buttons: editing it to them
+    would be refused by Telegram ("message is not modified"), as when a button is tapped twice
+    or the current page's button is pressed again."""
+    if not isinstance(message, Message):
+        return False
+    if (message.reply_markup or None) != (markup or None):
+        return False
+    if message.text_html == text:
+        return True
+    # The same text written differently (&#x27; for ', say): compare what Telegram shows, and
+    # the formatting (links, commands and the like that Telegram finds by itself aside).
+    plain = html.unescape(_TAG.sub("", text))
+    formatting = [e for e in message.entities if e.type not in _FOUND_BY_TELEGRAM]
+    return message.text == plain and len(formatting) == len(_OPENING_TAG.findall(text))
+
+
+# How many of the messages it edited the bot remembers (SolidarityApp.edits).
+EDITED_REMEMBERED = 10_000
+
+
+def _digest(text: str, markup: InlineKeyboardMarkup | None) -> int:
+    return hash((text, json.dumps(markup.to_dict() if markup else None, sort_keys=True)))
+
+
+def _shown(message: MaybeInaccessibleMessage | None) -> int | None:
+    """A digest of what the message under the button showed when it was pressed."""
+    if not isinstance(message, Message):
+        return None
+    return _digest(message.text_html or "", message.reply_markup)
+
+
+# (chat, message) → (what it showed when pressed, what the bot made of it): SolidarityApp.edits.
+Edits = OrderedDict[tuple[int, int], tuple[int | None, int]]
+
+
+async def edit_message(
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    edits: Edits | None = None,
+) -> None:
+    """Edit the message under the pressed button, unless it shows exactly this already.
+
+    `edits`: the bot's last edits of messages under pressed buttons, so that a second tap does
+    not edit the message to what the first one made of it: the second tap's update carries the
+    message as it was before the first, so an edit is skipped only when the message is shown
+    as it was before that edit and the same is wanted again. A message changed since in
+    another way (by an edit that did not come through here) is edited as asked. One person's
+    updates are handled one after the other (bot/updates.py): the first tap's edit is known by
+    then."""
+    message = query.message
+    key = (message.chat.id, message.message_id) if message is not None else None
+    digest = _digest(text, markup)
+    if shows(message, text, markup):
+        return
+    before = _shown(message)
+    if edits is not None and key is not None and edits.get(key) == (before, digest):
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message:
+            raise
+    if edits is not None and key is not None:
+        edits[key] = (before, digest)
+        edits.move_to_end(key)
+        if len(edits) > EDITED_REMEMBERED:
+            edits.popitem(last=False)
 
 
 async def edit_or_send(
@@ -33,13 +115,11 @@ async def edit_or_send(
     must close with `alert`)."""
     query = update.callback_query
     if query is not None:
-        await query.answer(notice, show_alert=alert)
-        try:
-            await query.edit_message_text(text, reply_markup=markup)
-        except BadRequest as exc:
-            # A double tap delivers two presses for one message; the second changes nothing.
-            if "not modified" not in exc.message:
-                raise
+        # Both at once: the spinner stops and the message changes one round trip sooner.
+        await asyncio.gather(
+            query.answer(notice, show_alert=alert),
+            edit_message(query, text, markup, context.app.edits),
+        )
         return
     assert update.effective_message
     await update.effective_message.reply_text(text, reply_markup=markup)

@@ -1,19 +1,30 @@
-"""Members of the community. Name, district and phone are stored encrypted (db.cipher)."""
+"""Members of the community. Name, district and phone are stored encrypted (db.cipher).
+
+Lists are paged in SQL and only the members shown are decrypted. Searching by part of a name
+cannot be done in SQL, since names are encrypted: the names (normalised) are kept in memory,
+decrypted once in a worker thread and read again after any change of a member made here
+(`_forget_names`). Keyed hashes of name fragments in the database would have made the search a
+query, but would let anyone with a copy of the database count how often each fragment occurs
+across members: with names, that gives names away. See docs/PERFORMANCE.md.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import add_audit
 from db.engine import Database
 from db.models import AuditEntry, Member, RoleGrant, User
 from db.outbox import Outgoing, enqueue
+from db.roles import forget_grants
 from db.types import utcnow
 from db.users import ERASED_NAME
 
@@ -61,6 +72,127 @@ def _info(db: Database, member: Member, language: str | None) -> MemberInfo:
         notify_events=member.notify_events,
         notify_announcements=member.notify_announcements,
         language=language,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    """Some members (decrypted) and how many there are in all."""
+
+    members: list[MemberInfo]
+    total: int
+
+
+# In db.memo: user id → (normalised name, region, status) of every member; and its generation.
+_NAMES = "member_names"
+_NAMES_GENERATION = "member_names_generation"
+Names = dict[int, tuple[str, str, str]]
+
+
+def normalise(text: str) -> str:
+    """How names and searches are compared: Unicode-normalised, case-folded (Cyrillic and Latin
+    alike), spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _forget_names(db: Database) -> None:
+    db.memo[_NAMES_GENERATION] = db.memo.get(_NAMES_GENERATION, 0) + 1
+    db.memo.pop(_NAMES, None)
+
+
+async def _names(db: Database) -> Names:
+    cached: Names | None = db.memo.get(_NAMES)
+    if cached is not None:
+        return cached
+    generation = db.memo.get(_NAMES_GENERATION, 0)
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Member.user_id, Member.name_enc, Member.region, Member.status)
+            )
+        ).all()
+    cipher = db.cipher
+
+    def open_all() -> Names:
+        return {
+            user_id: (normalise(cipher.decrypt(name)), region, status)
+            for user_id, name, region, status in rows
+        }
+
+    names = await asyncio.to_thread(open_all)  # CPU-bound: off the event loop
+    if db.memo.get(_NAMES_GENERATION, 0) == generation:  # no change meanwhile
+        db.memo[_NAMES] = names
+    return names
+
+
+def _filters(regions: Iterable[str] | None, status: str | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if regions is not None:
+        conditions.append(Member.region.in_(list(regions)))
+    if status is not None:
+        conditions.append(Member.status == status)
+    return conditions
+
+
+async def _members_by_id(db: Database, ids: Sequence[int]) -> list[MemberInfo]:
+    """These members, decrypted, in the order of `ids`."""
+    if not ids:
+        return []
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Member, User.language)
+                .join(User, User.id == Member.user_id)
+                .where(Member.user_id.in_(list(ids)))
+            )
+        ).all()
+    found = {member.user_id: _info(db, member, language) for member, language in rows}
+    return [found[i] for i in ids if i in found]
+
+
+async def members_page(
+    db: Database,
+    *,
+    regions: Iterable[str] | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> MemberPage:
+    """One page of the members (oldest first), optionally of some regions and one status: two
+    statements, and only the members of the page are decrypted."""
+    conditions = _filters(regions, status)
+    async with db.transaction() as session:
+        total = await session.scalar(select(func.count()).select_from(Member).where(*conditions))
+        rows = (
+            await session.execute(
+                select(Member, User.language)
+                .join(User, User.id == Member.user_id)
+                .where(*conditions)
+                .order_by(Member.joined_at, Member.user_id)
+                .offset(offset)
+                .limit(limit)
+            )
+        ).all()
+    return MemberPage([_info(db, m, language) for m, language in rows], int(total or 0))
+
+
+async def search_members(
+    db: Database, query: str, *, regions: Iterable[str] | None = None, limit: int = 20
+) -> MemberPage:
+    """Members whose name contains `query` (case-insensitive, any script), by name: the first
+    `limit` of them decrypted, and how many match in all."""
+    needle = normalise(query)
+    if not needle:
+        return MemberPage([], 0)
+    wanted = None if regions is None else set(regions)
+    names = await _names(db)
+    matches = sorted(
+        (name, user_id)
+        for user_id, (name, region, _status) in names.items()
+        if needle in name and (wanted is None or region in wanted)
+    )
+    return MemberPage(
+        await _members_by_id(db, [user_id for _, user_id in matches[:limit]]), len(matches)
     )
 
 
@@ -117,6 +249,7 @@ async def create_member(
             status="approved" if approved else "pending",
         )
         await enqueue(session, cipher, outbox)
+    _forget_names(db)
     member = await get_member(db, user_id)
     assert member is not None
     return member
@@ -159,7 +292,9 @@ async def update_member(
             member.notify_events = notify_events
         if notify_announcements is not None:
             member.notify_announcements = notify_announcements
-        return True
+    if name is not None or region is not None:
+        _forget_names(db)
+    return True
 
 
 async def decide(
@@ -189,6 +324,7 @@ async def decide(
             region=member.region,
         )
         await enqueue(session, db.cipher, outbox)
+    _forget_names(db)
     return member
 
 
@@ -219,6 +355,8 @@ async def erase_member(
         add_audit(session, "member.left", actor_id=None)
         await enqueue(session, cipher, outbox)
     db.memo.get("recent_users", {}).pop(user_id, None)
+    _forget_names(db)
+    forget_grants(db)
     await db.checkpoint()
     return row is not None
 
@@ -244,32 +382,34 @@ async def _forget_in_audit(db: Database, session: AsyncSession, user_id: int) ->
 async def list_members(
     db: Database, *, regions: Iterable[str] | None = None, status: str | None = None
 ) -> list[MemberInfo]:
-    """Members, optionally of some regions and one status, oldest first."""
+    """Every member (optionally of some regions and one status), oldest first, decrypted: for
+    exports. The decryption, CPU work for thousands, is done in a worker thread."""
     stmt = select(Member, User.language).join(User, User.id == Member.user_id)
-    if regions is not None:
-        stmt = stmt.where(Member.region.in_(list(regions)))
-    if status is not None:
-        stmt = stmt.where(Member.status == status)
     async with db.transaction() as session:
-        rows = (await session.execute(stmt.order_by(Member.joined_at, Member.user_id))).all()
-        return [_info(db, member, language) for member, language in rows]
+        rows = (
+            await session.execute(
+                stmt.where(*_filters(regions, status)).order_by(Member.joined_at, Member.user_id)
+            )
+        ).all()
+    return await asyncio.to_thread(lambda: [_info(db, m, language) for m, language in rows])
 
 
 async def count_members(
     db: Database, *, regions: Iterable[str] | None = None
 ) -> Counter[tuple[str, str]]:
-    """How many members per (region, status)."""
-    stmt = select(Member.region, Member.status)
-    if regions is not None:
-        stmt = stmt.where(Member.region.in_(list(regions)))
+    """How many members per (region, status): counted by the database (GROUP BY)."""
+    stmt = (
+        select(Member.region, Member.status, func.count())
+        .where(*_filters(regions, None))
+        .group_by(Member.region, Member.status)
+    )
     async with db.transaction() as session:
-        return Counter((region, status) for region, status in (await session.execute(stmt)).all())
+        rows = (await session.execute(stmt)).all()
+    return Counter({(region, status): int(n) for region, status, n in rows})
 
 
 async def find_members(
     db: Database, query: str, *, regions: Iterable[str] | None = None
 ) -> list[MemberInfo]:
-    """Members whose name contains `query` (case-insensitive). Names are encrypted, so they are
-    compared after decryption; the community is small enough for that."""
-    needle = query.casefold().strip()
-    return [m for m in await list_members(db, regions=regions) if needle in m.name.casefold()]
+    """Every member whose name contains `query` (case-insensitive), decrypted."""
+    return (await search_members(db, query, regions=regions, limit=1_000_000)).members

@@ -145,6 +145,8 @@ class Member(Base):
         CheckConstraint("status IN ('pending', 'approved')", name="status"),
         CheckConstraint("notify_events IN ('region', 'all', 'none')", name="notify_events"),
         Index("ix_members_region_status", "region", "status"),
+        # The members desk pages through members in the order they joined.
+        Index("ix_members_joined", "joined_at", "user_id"),
     )
 
     user_id: Mapped[int] = mapped_column(

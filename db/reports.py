@@ -31,6 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -135,7 +136,7 @@ def _is_sent(history: Iterable[tuple[datetime, str]]) -> bool:
     return any(code in ("new", "sent") for _day, code in history)
 
 
-def _history(db: Database, row: Report) -> tuple[tuple[datetime, str], ...]:
+def _history(db: Database, row: Any) -> tuple[tuple[datetime, str], ...]:
     if row.history_enc is None:  # filed before the history was kept
         return ((row.created_at, "new"),)
     return tuple(
@@ -155,7 +156,8 @@ def reference(year: int, number: int) -> str:
     return f"R-{year}-{number:04d}"
 
 
-def _info(db: Database, row: Report) -> ReportInfo:
+def _info(db: Database, row: Any) -> ReportInfo:
+    """A Report, or a row of its columns (db/report_export.py)."""
     assigned = db.cipher.decrypt_optional(row.assigned_enc)
     return ReportInfo(
         id=row.id,
@@ -443,7 +445,8 @@ async def get_report(db: Database, report_id: int) -> ReportInfo | None:
         )
 
 
-def _attachment(db: Database, row: ReportAttachment) -> AttachmentInfo:
+def _attachment(db: Database, row: Any) -> AttachmentInfo:
+    """A ReportAttachment, or a row of its columns."""
     integrity = json.loads(db.cipher.decrypt(row.integrity_enc))
     name = db.cipher.decrypt_optional(row.file_name_enc)
     return AttachmentInfo(
@@ -460,7 +463,8 @@ def _attachment(db: Database, row: ReportAttachment) -> AttachmentInfo:
     )
 
 
-def _message(db: Database, row: ReportMessage) -> ThreadMessage:
+def _message(db: Database, row: Any) -> ThreadMessage:
+    """A ReportMessage, or a row of its columns."""
     author = db.cipher.decrypt_optional(row.author_enc)
     return ThreadMessage(
         row.at,
@@ -505,10 +509,12 @@ async def reporter_of(db: Database, report_id: int) -> Reporter | None:
     """Who filed it: for relaying messages to her, and for coordinators only when she agreed."""
     async with db.transaction() as session:
         row = await session.get(Report, report_id)
-        if row is None:
-            return None
-        data = json.loads(db.cipher.decrypt(row.reporter_enc))
-        return Reporter(data["user_id"], data["name"], data.get("username"), data.get("phone"))
+        return None if row is None else _reporter(db, row.reporter_enc)
+
+
+def _reporter(db: Database, reporter_enc: str) -> Reporter:
+    data = json.loads(db.cipher.decrypt(reporter_enc))
+    return Reporter(data["user_id"], data["name"], data.get("username"), data.get("phone"))
 
 
 async def is_reporter(db: Database, report_id: int, user_id: int) -> bool:
@@ -547,19 +553,27 @@ async def list_reports(
     limit: int = 10,
 ) -> tuple[list[ReportInfo], int]:
     """A page of reports (newest first) and how many match in all."""
-    conditions = []
-    if status is not None:
-        conditions.append(Report.status == status)
-    if regions is not None:
-        conditions.append(Report.region.in_(list(regions)))
-    if category is not None:
-        conditions.append(Report.category == category)
+    conditions = _conditions(status, regions, category)
     async with db.transaction() as session:
         total = await session.scalar(select(func.count(Report.id)).where(*conditions))
         rows = await session.scalars(
             select(Report).where(*conditions).order_by(Report.id.desc()).offset(offset).limit(limit)
         )
         return [_info(db, r) for r in rows], int(total or 0)
+
+
+def _conditions(
+    status: str | None, regions: Iterable[str] | None, category: str | None
+) -> list[ColumnElement[bool]]:
+    """Reports of this status, these regions, this category (each unless None)."""
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        conditions.append(Report.status == status)
+    if regions is not None:
+        conditions.append(Report.region.in_(list(regions)))
+    if category is not None:
+        conditions.append(Report.category == category)
+    return conditions
 
 
 async def set_status(
@@ -700,11 +714,7 @@ async def count_by_status(
     db: Database, *, regions: Iterable[str] | None = None, category: str | None = None
 ) -> dict[str, int]:
     """How many reports are in each status (statuses with none are absent)."""
-    conditions: list[ColumnElement[bool]] = []
-    if regions is not None:
-        conditions.append(Report.region.in_(list(regions)))
-    if category is not None:
-        conditions.append(Report.category == category)
+    conditions = _conditions(None, regions, category)
     async with db.transaction() as session:
         rows = await session.execute(
             select(Report.status, func.count(Report.id)).where(*conditions).group_by(Report.status)

@@ -2,6 +2,11 @@
 
 Who holds a role is stored as a keyed hash (to find her grants) and her id encrypted (to list
 the coordinators and leads): a copy of the database does not tell who they are.
+
+Every privileged command and button asks who has which role, and the language press and a
+newcomer's first message ask whether she has one: the grants (a few rows) are kept in memory,
+read once, and read again after every change made through `set_grants`. The bot is the only
+writer of this table while it runs.
 """
 
 from __future__ import annotations
@@ -16,6 +21,43 @@ from db.models import RoleGrant
 from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
+Grants = dict[int, tuple[bool, frozenset[str]]]
+_CACHE = "role_grants"
+_GENERATION = "role_grants_generation"
+NO_ROLE: tuple[bool, frozenset[str]] = (False, frozenset())
+
+
+async def _grants(db: Database) -> Grants:
+    """Everyone's grants: user id → (coordinator?, regions she leads); from memory."""
+    cached: Grants | None = db.memo.get(_CACHE)
+    if cached is not None:
+        return cached
+    generation = db.memo.get(_GENERATION, 0)
+    async with db.transaction() as session:
+        rows = (
+            await session.execute(select(RoleGrant.user_enc, RoleGrant.role, RoleGrant.region))
+        ).all()
+    found: dict[int, tuple[bool, set[str]]] = {}
+    for user_enc, role, region in rows:
+        user_id = int(db.cipher.decrypt(user_enc))
+        coordinator, regions = found.setdefault(user_id, (False, set()))
+        if role == "coordinator":
+            coordinator = True
+        elif role == "lead" and region:
+            regions.add(region)
+        found[user_id] = (coordinator, regions)
+    grants = {user_id: (c, frozenset(r)) for user_id, (c, r) in found.items()}
+    # A change committed while this was read would be missing: then it is not kept.
+    if db.memo.get(_GENERATION, 0) == generation:
+        db.memo[_CACHE] = grants
+    return grants
+
+
+def forget_grants(db: Database) -> None:
+    """The grants changed (committed): read them again next time."""
+    db.memo[_GENERATION] = db.memo.get(_GENERATION, 0) + 1
+    db.memo.pop(_CACHE, None)
+
 
 def _tags(db: Database, user_id: int) -> list[str]:
     return db.cipher.tags(f"role:{user_id}")
@@ -23,17 +65,7 @@ def _tags(db: Database, user_id: int) -> list[str]:
 
 async def grants_of(db: Database, user_id: int) -> tuple[bool, frozenset[str]]:
     """(coordinator?, regions she leads) as granted from chat."""
-    async with db.transaction() as session:
-        rows = (
-            await session.execute(
-                select(RoleGrant.role, RoleGrant.region).where(
-                    RoleGrant.user_tag.in_(_tags(db, user_id))
-                )
-            )
-        ).all()
-    coordinator = any(role == "coordinator" for role, _ in rows)
-    regions = frozenset(region for role, region in rows if role == "lead" and region)
-    return coordinator, regions
+    return (await _grants(db)).get(user_id, NO_ROLE)
 
 
 async def set_grants(
@@ -77,27 +109,22 @@ async def set_grants(
             lead=sorted(lead_regions),
         )
         await enqueue(session, cipher, outbox)
-
-
-async def _holders(db: Database, *conditions: object) -> set[int]:
-    async with db.transaction() as session:
-        rows = await session.scalars(select(RoleGrant.user_enc).where(*conditions))  # type: ignore[arg-type]
-        return {int(db.cipher.decrypt(token)) for token in rows}
+    forget_grants(db)  # once committed: a read that began before is not kept either
 
 
 async def coordinators_granted(db: Database) -> set[int]:
-    return await _holders(db, RoleGrant.role == "coordinator")
+    return {user_id for user_id, (c, _) in (await _grants(db)).items() if c}
 
 
 async def leads_granted(db: Database) -> set[int]:
     """Everyone who leads a region."""
-    return await _holders(db, RoleGrant.role == "lead")
+    return {user_id for user_id, (_, regions) in (await _grants(db)).items() if regions}
 
 
 async def leads_of(db: Database, region: str) -> set[int]:
-    return await _holders(db, RoleGrant.role == "lead", RoleGrant.region == region)
+    return {user_id for user_id, (_, regions) in (await _grants(db)).items() if region in regions}
 
 
 async def privileged_ids(db: Database) -> set[int]:
     """Everyone with a role granted from chat."""
-    return await _holders(db)
+    return {user_id for user_id, (c, regions) in (await _grants(db)).items() if c or regions}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -28,8 +29,21 @@ class UserInfo:
 # What her name is replaced with when she leaves (an empty name, from Telegram, is a name too).
 ERASED_NAME = "\x00erased"
 
+# What a person's record is read as (Core rows: no ORM objects on the path of every update).
+_COLUMNS = (
+    User.id,
+    User.first_name,
+    User.username,
+    User.language,
+    User.telegram_language,
+    User.first_seen,
+    User.last_seen,
+    User.blocked,
+)
 
-def _info(db: Database, user: User) -> UserInfo:
+
+def _info(db: Database, user: Any) -> UserInfo:
+    """A User, or a row of _COLUMNS."""
     name = db.cipher.decrypt(user.first_name)
     return UserInfo(
         id=user.id,
@@ -56,6 +70,9 @@ async def record_user(
 
     Writing to the bot also means she has not blocked it (any more). Invisible and
     direction-control characters are removed from her name and username (db.types.visible).
+    One statement for someone new (an insert) and for someone already seen by this process
+    (an update), none at all when nothing changed today; someone else is first looked up, since
+    the name of one who left (/leave) is not recorded again.
     """
     first_name = visible(first_name).strip()
     username = visible(username).strip() or None if username else None
@@ -67,47 +84,61 @@ async def record_user(
     cached = recent.get(user_id)
     if cached is not None and cached[0] == identity and not cached[1].blocked:
         return cached[1], False
+    values = {
+        # Even that she wrote to this bot can endanger someone: names are encrypted too.
+        "first_name": db.cipher.encrypt(first_name[:256]),
+        "username": db.cipher.encrypt_optional(username),
+        # PostgreSQL enforces the column's 16 characters (SQLite would not): a client can
+        # send anything here.
+        "telegram_language": (telegram_language or "")[:16] or None,
+        "last_seen": day,
+        "blocked": False,
+        "blocked_at": None,
+    }
     async with db.transaction() as session:
-        existing = await session.get(User, user_id)
-        existed = existing is not None
-        if existing is not None and _erased(db, existing):
-            # She left (/leave erased her name): her name is not recorded again.
-            first_name, username = ERASED_NAME, None
-        stmt = insert_for(session)(User).values(
-            id=user_id,
-            # Even that she wrote to this bot can endanger someone: names are encrypted too.
-            first_name=db.cipher.encrypt(first_name[:256]),
-            username=db.cipher.encrypt_optional(username),
-            # PostgreSQL enforces the column's 16 characters (SQLite would not): a client can
-            # send anything here.
-            telegram_language=(telegram_language or "")[:16] or None,
-            first_seen=day,
-            last_seen=day,
-            blocked=False,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[User.id],
-            set_={
-                "first_name": stmt.excluded.first_name,
-                "username": stmt.excluded.username,
-                "telegram_language": stmt.excluded.telegram_language,
-                "last_seen": stmt.excluded.last_seen,
-                "blocked": False,
-                "blocked_at": None,
-            },
-        )
-        returning = stmt.returning(User).execution_options(populate_existing=True)
-        info = _info(db, (await session.scalars(returning)).one())
+        row = None
+        is_new = False
+        if cached is None:  # perhaps new: try to insert her
+            inserted = await session.execute(
+                insert_for(session)(User)
+                .values(id=user_id, first_seen=day, **values)
+                .on_conflict_do_nothing(index_elements=[User.id])
+                .returning(*_COLUMNS)
+            )
+            row = inserted.first()
+            is_new = row is not None
+        if row is None and (cached is None or not cached[1].first_name):
+            # Known, but not (or, erased, without a name) to this process: did she leave?
+            stored = await session.scalar(select(User.first_name).where(User.id == user_id))
+            if stored is not None and _erased(db, stored):
+                # She left (/leave erased her name): her name is not recorded again.
+                values["first_name"] = db.cipher.encrypt(ERASED_NAME)
+                values["username"] = None
+        if row is None:
+            updated = await session.execute(
+                update(User).where(User.id == user_id).values(**values).returning(*_COLUMNS)
+            )
+            row = updated.first()
+        if row is None:  # not there after all (a record seen before another database)
+            row = (
+                await session.execute(
+                    insert_for(session)(User)
+                    .values(id=user_id, first_seen=day, **values)
+                    .returning(*_COLUMNS)
+                )
+            ).one()
+            is_new = True
+        info = _info(db, row)
     if len(recent) >= RECENT_LIMIT:
         recent.clear()
     recent[user_id] = (identity, info)
-    return info, not existed
+    return info, is_new
 
 
-def _erased(db: Database, user: User) -> bool:
-    """Her name was erased when she left."""
+def _erased(db: Database, first_name: str) -> bool:
+    """Her name (as stored) was erased when she left."""
     try:
-        return db.cipher.decrypt(user.first_name) == ERASED_NAME
+        return db.cipher.decrypt(first_name) == ERASED_NAME
     except Exception:  # not ours to judge here: the row is rewritten all the same
         return False
 
@@ -148,9 +179,14 @@ async def reach_of(db: Database, user_ids: Iterable[int]) -> dict[int, Reach]:
 
 
 async def set_language(db: Database, user_id: int, language: str) -> None:
-    db.memo.get("recent_users", {}).pop(user_id, None)
+    """Her choice of language; her remembered record (if any) learns it too, so her next
+    message costs no write."""
+    recent: dict[int, tuple[object, UserInfo]] = db.memo.get("recent_users", {})
+    cached = recent.pop(user_id, None)
     async with db.transaction() as session:
         await session.execute(update(User).where(User.id == user_id).values(language=language))
+    if cached is not None:
+        recent[user_id] = (cached[0], replace(cached[1], language=language))
 
 
 async def set_blocked(db: Database, user_id: int, blocked: bool) -> None:

@@ -546,7 +546,7 @@ def _apply_edit(
     msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, html, markup
     msg.edited = True
     msg.edit_date = world.now()
-    world.changed()
+    world.bot_message_changed(msg)
     return world.message_json(msg)
 
 

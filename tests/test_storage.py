@@ -85,12 +85,24 @@ async def test_the_same_person_on_the_same_day_costs_no_write(db: Database) -> N
         now=now + timedelta(hours=5),
     )
     assert info.first_name == "A"  # served from memory, the row was not touched
-    await set_language(db, 5, "ky")  # a change forgets the remembered record...
+    await set_language(db, 5, "ky")  # the remembered record learns her choice...
     info, _ = await record_user(
         db, user_id=5, first_name="A", username=None, telegram_language="ru", now=now
     )
     assert info.language == "ky"
-    async with db.transaction() as session:  # ...so this time the row was written again
+    async with db.transaction() as session:
+        stored = (await session.execute(text("SELECT first_name FROM users"))).scalar()
+    assert stored == "changed-behind-its-back"  # ...and still costs no write
+    info, _ = await record_user(
+        db,
+        user_id=5,
+        first_name="A",
+        username=None,
+        telegram_language="ru",
+        now=now + timedelta(days=1),
+    )
+    assert (info.first_name, info.language) == ("A", "ky")
+    async with db.transaction() as session:  # a new day: the row was written again
         stored = (await session.execute(text("SELECT first_name FROM users"))).scalar()
     assert stored != "changed-behind-its-back"
 

@@ -38,7 +38,14 @@ from bot.services.community import INTERESTS, OCCUPATIONS, REGIONS
 from bot.services.resolution import ResolutionFormatError, decode_upload
 from db.audit import audit_entries
 from db.engine import Database, locked_for_claim
-from db.members import MemberDraft, create_member, find_members
+from db.members import (
+    MemberDraft,
+    create_member,
+    erase_member,
+    find_members,
+    search_members,
+    update_member,
+)
 from db.models import Base, Member, User
 from db.reports import FileIn, ReportDraft, Reporter, assign, create_report, get_report
 from db.resolution import cache_file_id, cached_file_id
@@ -278,6 +285,19 @@ async def test_search_by_name_ignores_case_in_every_script(db: Database) -> None
     assert await found("ова") == {1, 3}  # Cyrillic, not the Latin "ova" of Asanova
     assert await found("ÜSÖ") == set()  # Latin Ü is not Cyrillic Ү
     assert await found("  айнура ") == {1}
+    # Remembered names follow every change: a new name, a new member, a member erased.
+    await update_member(db, 1, name="Айнура Касымова")
+    assert await found("өмүр") == set() and await found("касым") == {1}
+    draft = MemberDraft("Өмүрбүбү", "naryn", None, "activist", (), None)
+    await record_user(db, user_id=4, first_name="Ө", username=None, telegram_language=None)
+    await create_member(db, 4, draft, approved=False)
+    assert await found("өмүр") == {4}
+    assert (await search_members(db, "өмүр", regions=["osh_region"])).total == 0
+    await erase_member(db, 4, actor_id=4)
+    assert await found("өмүр") == set()
+    # Only the first ones are decrypted; the count is of all.
+    page = await search_members(db, "ова", limit=1)
+    assert page.total == 2 and len(page.members) == 1
 
 
 async def test_values_longer_than_postgresql_allows_are_cut_where_a_client_sends_them(

@@ -33,6 +33,7 @@ from db import (
     members,
     mutes,
     outbox,
+    report_export,
     reports,
     resolution,
     roles,
@@ -96,6 +97,11 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert [m.user_id for m in await members.list_members(db, regions=["naryn"])] == [10]
     assert (await members.count_members(db))[("naryn", "approved")] == 1
     assert [m.user_id for m in await members.find_members(db, "айнУРА")] == [10]
+    assert members.normalise("  АЙНУРА  Ömür ") == "айнура ömür"
+    listed = await members.members_page(db, regions=["naryn"], status="approved", limit=5)
+    assert (listed.total, [m.name for m in listed.members]) == (1, ["Айнура"])
+    named = await members.search_members(db, "НУР", regions=["naryn"], limit=5)
+    assert (named.total, [m.user_id for m in named.members]) == (1, [10])
     await members.create_member(db, 12, draft, approved=True)
     assert await members.erase_member(db, 12, actor_id=12)
 
@@ -170,6 +176,11 @@ async def tour(db: Database, files_dir: Path) -> None:
     page, total = await reports.list_reports(db, regions=["naryn"], category="torture")
     assert total == 1 and page[0].status == "in_review"
     assert await reports.count_by_status(db) == {"in_review": 1}
+    batches = report_export.stream_reports(db, status="in_review", regions=["naryn"], partition=1)
+    ((sealed,),) = [batch async for batch in batches]
+    opened, whose = report_export.open_sealed(db, sealed)
+    assert opened == full and whose == reporter
+    assert [b async for b in report_export.stream_reports(db, category="corruption")] == []
     later = utcnow() + timedelta(hours=49)
     newer = await reports.create_report(
         db,

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.forms.steps import Draft, Step
 from bot.i18n import Translator
+from bot.replies import edit_message
 
 if TYPE_CHECKING:
     from bot.forms.form import Form
@@ -72,12 +72,7 @@ async def ack(query: CallbackQuery | None, text: str | None = None, *, alert: bo
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        # A double tap delivers two presses for one message; the second changes nothing.
-        if "not modified" not in exc.message:
-            raise
+    await edit_message(query, text, markup)
 
 
 async def settle(query: CallbackQuery | None, text: str, answer: str | None = None) -> None:

@@ -85,8 +85,7 @@ async def ask_language(update: Update, context: BotContext) -> int:
     """Show the language picker (command or menu button)."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
-        await query.edit_message_text(choose_prompt(context), reply_markup=language_keyboard())
+        await edit_or_send(update, context, choose_prompt(context), language_keyboard())
     elif update.effective_message is not None:
         await update.effective_message.reply_text(
             choose_prompt(context), reply_markup=language_keyboard()
@@ -99,9 +98,9 @@ async def choose_language(update: Update, context: BotContext) -> int:
     contact: what the bot is for) and the menu in that language. A form she left open is
     still there: she is told how to go back to it."""
     query = update.callback_query
-    assert query is not None and update.effective_user
-    (code,) = LANGUAGE.values(context.match)
     user = update.effective_user
+    assert query is not None and user
+    (code,) = LANGUAGE.values(context.match)
     first_time = context.person is not None and context.person.language is None
     await set_language(context.db, user.id, code)
     context.lang = code
@@ -120,8 +119,8 @@ async def choose_language(update: Update, context: BotContext) -> int:
             "{command} to go back to it."
         ).format(command=", ".join(f"/{form.command}" for form in forms))
     text, markup = await menu_with_news(context, user.id, above)
-    await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    # The spinner stops and the message changes at once (bot/replies.edit_or_send).
+    await edit_or_send(update, context, text, markup)
     return ConversationHandler.END
 
 

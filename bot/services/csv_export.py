@@ -37,10 +37,26 @@ def cell(value: object) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+class CsvFile:
+    """A file written a few rows at a time (a big export, as its rows are decrypted), held as
+    UTF-8 bytes as it goes: once, not also as text."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        self._out = io.BytesIO()
+        self._text = io.TextIOWrapper(self._out, encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._text)
+        self._writer.writerow(columns)
+
+    def add(self, rows: Iterable[Sequence[object]]) -> None:
+        self._writer.writerows([cell(value) for value in row] for row in rows)
+
+    def data(self) -> bytes:
+        self._text.flush()
+        return self._out.getvalue()
+
+
 def csv_file(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """The whole file: a header of column names, then one line per row."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    writer.writerows([cell(value) for value in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
+    file = CsvFile(columns)
+    file.add(rows)
+    return file.data()

@@ -45,7 +45,7 @@ async def test_first_start_in_kyrgyz_then_menu_and_help(sandbox: Sandbox, bot: B
     # The greeting becomes, in one edit, the welcome that says what the bot is for, and the
     # menu: no second message, and no bare "Language: Кыргызча" in place of the welcome.
     menu = await choose_language(ainura, "ky")
-    assert menu.message_id == greeting.message_id
+    assert menu.message_id == greeting.message_id and menu.edited
     assert menu.text == "\n".join(
         [tr("ky", WELCOME, name="Ainura"), tr("ky", PURPOSE), "", tr("ky", MAIN_MENU)]
     )

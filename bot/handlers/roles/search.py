@@ -12,7 +12,7 @@ from bot.i18n import Translator
 from bot.keyboards import region_name, region_rows
 from bot.replies import edit_or_send, require_coordinator
 from bot.text import shorten
-from db.members import MemberInfo, find_members, list_members
+from db.members import MemberPage, members_page, search_members
 
 from .callbacks import CARD, HOME, IN_REGION
 
@@ -32,16 +32,15 @@ def _prompt(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     return text, InlineKeyboardMarkup(region_rows(t, IN_REGION))
 
 
-def _results(
-    t: Translator, members: list[MemberInfo], heading: str
-) -> tuple[str, InlineKeyboardMarkup]:
+def _results(t: Translator, found: MemberPage, heading: str) -> tuple[str, InlineKeyboardMarkup]:
+    members = found.members
     lines = [heading]
-    if len(members) > MAX_RESULTS:
+    if found.total > MAX_RESULTS:
         lines.append(
             t.gettext(
                 "{count} found; the first {shown} are shown. Send a longer part of the name "
                 "to narrow the search."
-            ).format(count=len(members), shown=MAX_RESULTS)
+            ).format(count=found.total, shown=MAX_RESULTS)
         )
     else:
         lines.append(t.gettext("Choose a member:"))
@@ -75,8 +74,8 @@ async def find_by_name(update: Update, context: BotContext) -> int:
     assert message is not None and message.text is not None
     t = context.t
     needle = message.text.strip()[:QUERY_LIMIT]
-    members = await find_members(context.db, needle) if needle else []
-    if not members:
+    found = await search_members(context.db, needle, limit=MAX_RESULTS)
+    if not found.total:
         await message.reply_text(
             t.gettext(
                 "Nobody found for “{query}”. Send another part of the name, or /cancel."
@@ -86,9 +85,9 @@ async def find_by_name(update: Update, context: BotContext) -> int:
     heading = "🔎 " + t.gettext("Members whose name contains “{query}”").format(
         query=html.escape(needle)
     )
-    text, markup = _results(t, members, heading)
+    text, markup = _results(t, found, heading)
     await message.reply_text(text, reply_markup=markup)
-    return SEARCHING if len(members) > MAX_RESULTS else ConversationHandler.END
+    return SEARCHING if found.total > MAX_RESULTS else ConversationHandler.END
 
 
 async def pick_region(update: Update, context: BotContext) -> int:
@@ -97,16 +96,16 @@ async def pick_region(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     (code,) = IN_REGION.values(context.match)
     t = context.t
-    members = await list_members(context.db, regions=[code])
-    if not members:
+    found = await members_page(context.db, regions=[code], limit=MAX_RESULTS)
+    if not found.total:
         prompt, markup = _prompt(t)
         empty = t.gettext("No members in {region} yet.").format(region=region_name(t, code))
         await edit_or_send(update, context, empty + "\n\n" + prompt, markup)
         return SEARCHING
     heading = "📍 " + t.gettext("Members in {region}").format(region=region_name(t, code))
-    text, markup = _results(t, members, heading)
+    text, markup = _results(t, found, heading)
     await edit_or_send(update, context, text, markup)
-    return SEARCHING if len(members) > MAX_RESULTS else ConversationHandler.END
+    return SEARCHING if found.total > MAX_RESULTS else ConversationHandler.END
 
 
 async def cancel_search(update: Update, context: BotContext) -> int:
