@@ -160,7 +160,13 @@ async def test_a_lead_who_sees_reports_finds_them_on_her_desk(
         await lead.send("/start")
         start = await lead.next_bot_message()
         assert en("New reports: {count}", count=1) in start.text
-        assert en("Your desks: {desks}", desks="/members · /newevent · /reports") in start.text
+        assert (
+            en(
+                "Your desks: {desks}",
+                desks="/members · /newevent · /broadcast · /broadcasts · /reports",
+            )
+            in start.text
+        )
         await lead.press(DESK)
         desk = await wait_text(lead, DESK + "\n")
         assert buttons(desk)[:2] == [
