@@ -43,7 +43,7 @@ typecheck: $(VENV)/.installed-dev
 JOBS ?= 4
 pytest: $(VENV)/.installed-dev compile
 	@rm -f .coverage .coverage.*
-	$(VENV)/bin/coverage run -m pytest -q -n $(JOBS) $(PYTEST_ARGS)
+	$(VENV)/bin/coverage run -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 	@$(VENV)/bin/coverage combine --quiet
 	$(VENV)/bin/coverage report
 
