@@ -39,9 +39,11 @@ typecheck: $(VENV)/.installed-dev
 # pytest under coverage (bot processes the tests start included), then the line coverage of
 # bot/ and db/, which fails below [tool.coverage.report] fail_under in pyproject.toml.
 ## PYTEST_ARGS, e.g. "--lane sqlite" (one storage lane) or "-k webhook"
+## JOBS: pytest worker processes (pytest-xdist); JOBS=0 runs the tests in this process
+JOBS ?= 4
 pytest: $(VENV)/.installed-dev compile
 	@rm -f .coverage .coverage.*
-	$(VENV)/bin/coverage run -m pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/coverage run -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 	@$(VENV)/bin/coverage combine --quiet
 	$(VENV)/bin/coverage report
 

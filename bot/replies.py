@@ -8,6 +8,8 @@ import json
 import logging
 import re
 from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -153,3 +155,17 @@ async def replace_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup | N
     default, python-telegram-bot sends parse_mode along with editMessageReplyMarkup, a parameter
     that method does not have."""
     await query.edit_message_text(message_html(query.message), reply_markup=markup)
+
+
+def file_expected(state: int) -> Callable[[Update, BotContext], Coroutine[Any, Any, int]]:
+    """A conversation's answer to anything but a document while a file is expected: it says
+    so, and stays in `state`."""
+
+    async def not_a_file(update: Update, context: BotContext) -> int:
+        assert update.effective_message
+        await update.effective_message.reply_text(
+            context.t.gettext("Please send the text as a file (a document), or /cancel.")
+        )
+        return state
+
+    return not_a_file

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from .checks import check_rate
 from .faults import Faults
-from .methods import HANDLERS, check_rate
+from .methods import HANDLERS
 from .spec import ApiError, Upload, canonical_method, coerce_params, method_fields
 from .state import Breach, SimUser, Webhook, World
 

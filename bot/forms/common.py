@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.forms.long_text import question, text_step
 from bot.forms.steps import Incoming, Input, Option, Refused, Show, Step
 from bot.forms.turn import Turn
 from bot.i18n import N_, Translator
 from bot.keyboards import region_name
 from bot.services.community import REGIONS, match_region
 
-
-def question(msgid: str) -> Show:
-    """A question that is one fixed text."""
-
-    def ask(t: Translator, _draft: dict[str, Any]) -> str:
-        return t.gettext(msgid)
-
-    return ask
+__all__ = ["accept_region", "question", "reason_step", "region_options", "region_step"]
 
 
 def region_options(t: Translator, _draft: dict[str, Any]) -> list[Option]:
@@ -47,3 +41,9 @@ def region_step(ask: Show) -> Step:
         show=lambda t, d: region_name(t, d.get("region")),
         per_row=2,
     )
+
+
+def reason_step(ask: str, max_chars: int) -> Step:
+    """A reason in her own words (kept as "reason"), sent as written: one message, at most
+    `max_chars` characters (a longer one is kept for her to shorten, or cut)."""
+    return text_step("reason", ask, max_chars, N_("Reason"))

@@ -21,7 +21,7 @@ from bot.callbacks import ID, LANG, Callback, Field, choice
 from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
-from bot.replies import require_coordinator
+from bot.replies import file_expected, require_coordinator
 from bot.services.resolution import (
     SECTION_IDS,
     ResolutionFormatError,
@@ -227,15 +227,6 @@ async def receive_file(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-async def not_a_file(update: Update, context: BotContext) -> int:
-    """Anything but a document while a file is expected."""
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        context.t.gettext("Please send the text as a file (a document), or /cancel.")
-    )
-    return WAITING_FILE
-
-
 async def cancel_upload(update: Update, context: BotContext) -> int:
     assert update.effective_message and context.user_data is not None
     context.user_data.pop(keys.RESOLUTION_LANG, None)
@@ -345,7 +336,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, object]]:
         states={
             WAITING_FILE: [
                 MessageHandler(filters.Document.ALL, receive_file),
-                MessageHandler(~filters.COMMAND, not_a_file),
+                MessageHandler(~filters.COMMAND, file_expected(WAITING_FILE)),
             ]
         },
         fallbacks=[CommandHandler("cancel", cancel_upload)],

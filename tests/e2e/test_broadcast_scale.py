@@ -12,6 +12,7 @@ import time
 from asyncio.subprocess import DEVNULL, Process
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.services.crypto import Cipher, new_key
@@ -27,6 +28,10 @@ from tests.e2e.test_alerts import ALERT, alerted
 from tests.e2e.test_process import bot_env, spawn_bot
 from tests.e2e.test_reports import DANGER_Q, WHEN_Q, report_until_story
 from tests.texts import en, head, part, tr
+
+# These send hundreds of messages at the sandbox's limit: one at a time, on one worker of
+# `make test` (pytest-xdist's --dist loadgroup), so that they do not crowd each other's timing.
+pytestmark = pytest.mark.xdist_group("at_the_limit")
 
 PROGRESS = re.compile(r"Sent: (\d+) · Blocked: (\d+) · Failed: (\d+) · Left: (\d+)")
 FINAL = "Sent: {sent} · Blocked: {blocked} · Failed: {failed} · Not sent: {cancelled}"

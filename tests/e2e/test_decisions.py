@@ -20,7 +20,7 @@ from tests.e2e.test_reports_admin import (
     open_card,
     reporter_in,
 )
-from tests.texts import en, head, part, tr
+from tests.texts import en, head, ntr, part, tr
 
 DECLINE = "✖ " + en("Decline")
 APPROVE = "✅ " + en("Approve")
@@ -128,6 +128,23 @@ async def test_a_reason_in_her_own_words_and_forged_buttons(
     await coordinator.press(DECLINE)
     await wait_text(coordinator, head("en", "Decline this request?"))
     await coordinator.press("✏️ " + en("Write a reason"))
+    await wait_text(coordinator, head("en", "<b>Why is it declined?</b>"))
+    # Over the limit: kept, shown back to copy, and a ✂️ keeps its first 500 characters.
+    long_reason = ("Слишком длинно <b>. " * 30).strip()  # 599 characters
+    await coordinator.send(long_reason)
+    asked = await wait_text(coordinator, part("en", "Your text, to copy and shorten:"))
+    assert long_reason in asked.text
+    assert any(
+        "⚠️" in m.text and "599" in m.text and "500" in m.text and "99" in m.text
+        for m in coordinator.bot_messages()
+    )
+    await coordinator.press(
+        "✂️ " + ntr("en", "Use the first {count} character", "Use the first {count} characters", 500)
+    )
+    cut = await wait_text(coordinator, en("Her details will be erased. She reads:"))
+    assert "«Слишком длинно <b>. Слишком" in cut.text and long_reason not in cut.text
+    # Changed her mind: ✏️ Reason, and a short one.
+    await coordinator.press("✏️ " + en("Reason"))
     await wait_text(coordinator, head("en", "<b>Why is it declined?</b>"))
     await coordinator.send("Пожалуйста, подайте заявку через своё <НКО>")
     summary = await wait_text(coordinator, en("Her details will be erased. She reads:"))

@@ -26,7 +26,6 @@ from db.reports import (
     set_status,
 )
 from db.roles import set_grants
-from db.users import record_user
 from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, started, wait_text
@@ -499,6 +498,8 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
     runner = BotRunner(sandbox, make_settings(sandbox, tmp_path, LEADS_SEE_REPORTS="true"))
     await runner.start()
     try:
+        # The coordinator has opened the bot: the new report's notice reaches her.
+        await started(sandbox, "Zhyldyz", "en", user_id=COORDINATOR_ID)
         lead = await started(sandbox, "Lead", "en", username="lead")
         await set_grants(
             runner.application.db,
@@ -511,9 +512,6 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
         await file_quick_report(aigul)  # coordinators may see who she is; leads may not
         (report,) = await reports_of(runner.application.db, aigul.id)
         db = runner.application.db
-        await record_user(
-            db, user_id=COORDINATOR_ID, first_name="Zhyldyz", username=None, telegram_language="en"
-        )
         await add_message(
             db,
             report.id,

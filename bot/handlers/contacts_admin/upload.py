@@ -22,7 +22,7 @@ from bot.context import BotContext
 from bot.conversation import persistent_conversation
 from bot.i18n import Translator
 from bot.menu import main_menu
-from bot.replies import require_coordinator
+from bot.replies import file_expected, require_coordinator
 from bot.services.help_contacts import (
     DirectoryError,
     current_text,
@@ -127,14 +127,6 @@ def _problem(t: Translator, error: DirectoryError) -> str:
     return messages.get(error.code, error.code)
 
 
-async def not_a_file(update: Update, context: BotContext) -> int:
-    assert update.effective_message
-    await update.effective_message.reply_text(
-        context.t.gettext("Please send the text as a file (a document), or /cancel.")
-    )
-    return WAITING_DIRECTORY
-
-
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel: nothing changed; back to the menu."""
     assert update.effective_message and update.effective_user
@@ -159,7 +151,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             states={
                 WAITING_DIRECTORY: [
                     MessageHandler(filters.Document.ALL, receive_directory),
-                    MessageHandler(~filters.COMMAND, not_a_file),
+                    MessageHandler(~filters.COMMAND, file_expected(WAITING_DIRECTORY)),
                 ]
             },
             fallbacks=[CommandHandler("cancel", cancel)],

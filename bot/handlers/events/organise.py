@@ -16,7 +16,8 @@ from typing import Any
 from bot import keys
 from bot.callbacks import Callback
 from bot.delivery import EVENT
-from bot.forms import Form, Input, Step, Turn
+from bot.forms import Form, Turn
+from bot.forms.long_text import text_step
 from bot.forms.wiring import Handler
 from bot.i18n import N_, Translator
 from bot.notify import to_each
@@ -30,14 +31,7 @@ from .access import managed_event
 from .callbacks import CALL_OFF, EDIT, MESSAGE
 from .notices import change_lines
 from .render import notice_text
-from .steps import (
-    EDIT_STEPS,
-    cut_option,
-    draft_event,
-    event_draft_values,
-    long_text,
-    question,
-)
+from .steps import EDIT_STEPS, draft_event, event_draft_values
 
 log = logging.getLogger(__name__)
 
@@ -244,20 +238,14 @@ async def call_off(turn: Turn) -> bool:
     return True
 
 
-REASON = Step(
+REASON = text_step(
     "reason",
-    question(
-        N_(
-            "<b>Why is it called off?</b>\nEveryone who answered will be told, with your "
-            "words. Up to 500 characters."
-        ),
-        "reason",
+    N_(
+        "<b>Why is it called off?</b>\nEveryone who answered will be told, with your "
+        "words. Up to 500 characters."
     ),
-    Input.TEXT | Input.BUTTON,
-    long_text("reason", REASON_MAX, lines=True),
-    options=cut_option(REASON_MAX, "reason"),
-    label=N_("Reason"),
-    hint=N_("Please answer the question above with a text message."),
+    REASON_MAX,
+    N_("Reason"),
 )
 CALL_OFF_EVENT = Form(
     keys.EVENT_CANCEL,
@@ -319,20 +307,14 @@ async def send_message(turn: Turn) -> bool:
     return True
 
 
-TEXT = Step(
+TEXT = text_step(
     "text",
-    question(
-        N_(
-            "<b>Your message to those going</b>\nFor example what to bring, or where to meet. "
-            "Up to 1,000 characters."
-        ),
-        "text",
+    N_(
+        "<b>Your message to those going</b>\nFor example what to bring, or where to meet. "
+        "Up to 1,000 characters."
     ),
-    Input.TEXT | Input.BUTTON,
-    long_text("text", MESSAGE_MAX, lines=True),
-    options=cut_option(MESSAGE_MAX, "text"),
-    label=N_("Message"),
-    hint=N_("Please answer the question above with a text message."),
+    MESSAGE_MAX,
+    N_("Message"),
 )
 MESSAGE_GOING = Form(
     keys.EVENT_MESSAGE,

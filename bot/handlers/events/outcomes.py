@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler
 from bot import keys
 from bot.context import BotContext
 from bot.forms import Form, Incoming, Input, Refused, Step, Turn
+from bot.forms.long_text import question, text_step
 from bot.forms.wiring import Handler
 from bot.i18n import N_, Translator, export_datetime
 from bot.keyboards import in_rows, region_name
@@ -39,7 +40,6 @@ from db.types import utcnow
 from .access import managed_event
 from .callbacks import LIST, OUTCOME, REPORT, REPORT_CSV, REPORT_REGIONS
 from .render import kind_name, where_name
-from .steps import cut_option, long_text, question
 
 log = logging.getLogger(__name__)
 
@@ -107,20 +107,14 @@ TOTAL = count_step(
     ),
     N_("In all"),
 )
-NOTES = Step(
+NOTES = text_step(
     "notes",
-    question(
-        N_(
-            "<b>What was discussed and decided?</b>\nA few lines for the coordinators' "
-            "report. Up to 2,000 characters."
-        ),
-        "notes",
+    N_(
+        "<b>What was discussed and decided?</b>\nA few lines for the coordinators' "
+        "report. Up to 2,000 characters."
     ),
-    Input.TEXT | Input.BUTTON,
-    long_text("notes", NOTES_MAX, lines=True),
-    options=cut_option(NOTES_MAX, "notes"),
-    label=N_("Discussed and decided"),
-    hint=N_("Please answer the question above with a text message."),
+    NOTES_MAX,
+    N_("Discussed and decided"),
 )
 
 

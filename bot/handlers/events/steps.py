@@ -1,18 +1,13 @@
-"""The questions of an event (/newevent, and the organiser's edits).
-
-Text over a limit is never thrown away: she is told the limit and how much to remove, her text
-is shown back to her (to copy and shorten), it is kept in the draft as a "too long" answer, and a
-button offers to keep its first N characters instead. Until she sends a shorter one, the answer
-she gave before (when editing) stays as it was.
-"""
+"""The questions of an event (/newevent, and the organiser's edits). Texts over their limit
+are kept for her to shorten (bot/forms/long_text.py)."""
 
 from __future__ import annotations
 
-import html
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.forms import Incoming, Input, Option, Refused, Step, Turn, clean_text
+from bot.forms import Incoming, Input, Option, Refused, Step, Turn
+from bot.forms.long_text import cut_option, long_text, question, text_step
 from bot.i18n import N_, Translator
 from bot.keyboards import region_name
 from bot.services.events import (
@@ -31,7 +26,6 @@ from bot.services.events import (
     parse_time,
     parse_when,
 )
-from bot.text import TEXT_LIMIT, shorten, utf16_len
 from db.events import EventDraft
 from db.types import utcnow
 
@@ -40,7 +34,6 @@ from .render import duration_text
 COUNTRY = "country"  # the region answer of an event for the whole country
 TIMES = ("0900", "1000", "1100", "1200", "1400", "1500", "1600", "1700", "1800")
 DURATIONS = (60, 90, 120, 180, 240, 480)
-LONG = "_long"  # draft key: answers over their limit, kept until she shortens them
 WHEN_HINTS = {
     WhenProblem.NONSENSE: N_(
         "I could not read a date and time in this. Please type them like 05.12.2026 14:00 or "
@@ -53,79 +46,6 @@ WHEN_HINTS = {
     WhenProblem.PAST: N_("This moment has already passed. Please give a date and time ahead."),
     WhenProblem.TOO_FAR: N_("This is more than two years ahead. Please check the year."),
 }
-
-
-def question(msgid: str, field: str | None = None) -> Any:
-    def text_of(t: Translator, draft: dict[str, Any]) -> str:
-        text = t.gettext(msgid)
-        long = (draft.get(LONG) or {}).get(field or "")
-        if long:
-            text += "\n\n" + t.gettext("Your text, to copy and shorten:") + "\n" + _echo(long, text)
-        elif field and draft.get(field):
-            text += "\n" + t.gettext("Now: {value}").format(value=html.escape(str(draft[field])))
-        return text
-
-    return text_of
-
-
-def _echo(text: str, around: str) -> str:
-    """Her text in a <code> block (a tap copies it), cut to what fits in one message."""
-    room = TEXT_LIMIT - utf16_len(around) - 200
-    return "<code>" + html.escape(shorten(text, max(room, 100))) + "</code>"
-
-
-def cut_option(limit: int, field: str) -> Any:
-    def options(t: Translator, draft: dict[str, Any]) -> list[Option]:
-        if not (draft.get(LONG) or {}).get(field):
-            return []
-        label = t.ngettext(
-            "Use the first {count} character", "Use the first {count} characters", limit
-        ).format(count=limit)
-        return [Option("cut", "✂️ " + label)]
-
-    return options
-
-
-def first_words(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a space when there is one near the end."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit * 0.8 else cut).rstrip()
-
-
-def long_text(field: str, limit: int, *, lines: bool = False) -> Any:
-    """Accept a text of at most `limit` characters, keeping one over it (see the docstring)."""
-
-    async def accept(turn: Turn, incoming: Incoming) -> bool:
-        t, draft = turn.t, turn.draft
-        waiting: dict[str, str] = draft.setdefault(LONG, {})
-        if incoming.kind == Input.BUTTON:  # ✂️ keep the first N characters
-            if not waiting.get(field):
-                raise Refused(t.gettext("Please answer the question above with a text message."))
-            draft[field] = first_words(waiting.pop(field), limit)
-            return True
-        text = clean_text(incoming.text or "", lines=lines)
-        if not text:
-            raise Refused(t.gettext("Please answer the question above with a text message."))
-        if len(text) > limit:
-            waiting[field] = text
-            notice = t.gettext(
-                "⚠️ Too long: {count} characters, and at most {max} fit here. Please remove "
-                "{extra} and send it again, or tap “✂️” to keep the first {max}. Nothing is "
-                "lost: your text is in the question below, to copy."
-            ).format(count=len(text), max=limit, extra=len(text) - limit)
-            if draft.get(field):
-                notice += " " + t.gettext("Until then, the answer you gave before stays as it was.")
-            await turn.say(notice)
-            await turn.form.ask(turn, turn.form.by_name[field])
-            return False
-        waiting.pop(field, None)
-        draft[field] = text
-        return True
-
-    return accept
 
 
 # -- when ------------------------------------------------------------------------------------
@@ -303,29 +223,21 @@ async def accept_capacity(turn: Turn, incoming: Incoming) -> bool:
     return True
 
 
-TITLE = Step(
+TITLE = text_step(
     "title",
-    question(N_("<b>Title of the event</b>\nUp to 120 characters."), "title"),
-    Input.TEXT | Input.BUTTON,
-    long_text("title", TITLE_MAX),
-    options=cut_option(TITLE_MAX, "title"),
-    label=N_("Title"),
-    hint=N_("Please answer the question above with a text message."),
+    N_("<b>Title of the event</b>\nUp to 120 characters."),
+    TITLE_MAX,
+    N_("Title"),
+    lines=False,
 )
-DESCRIPTION = Step(
+DESCRIPTION = text_step(
     "description",
-    question(
-        N_(
-            "<b>Description</b>\nWhat is it about, who is it for, what to bring. Up to 2,000 "
-            "characters, in one message."
-        ),
-        "description",
+    N_(
+        "<b>Description</b>\nWhat is it about, who is it for, what to bring. Up to 2,000 "
+        "characters, in one message."
     ),
-    Input.TEXT | Input.BUTTON,
-    long_text("description", DESCRIPTION_MAX, lines=True),
-    options=cut_option(DESCRIPTION_MAX, "description"),
-    label=N_("Description"),
-    hint=N_("Please answer the question above with a text message."),
+    DESCRIPTION_MAX,
+    N_("Description"),
 )
 WHEN = Step(
     "starts",

@@ -11,7 +11,8 @@ from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, Message, Up
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.forms import Form, Incoming, Input, Refused, Step, Turn, clean_text
+from bot.forms import Form, Turn
+from bot.forms.common import reason_step
 from bot.handlers.membership.approvals import (
     KEEP,
     REASON,
@@ -79,28 +80,12 @@ async def keep_request(update: Update, context: BotContext) -> None:
 # -- a reason in her own words -------------------------------------------------------------
 
 
-async def accept_reason(turn: Turn, incoming: Incoming) -> bool:
-    reason = clean_text(incoming.text or "", lines=True)
-    if not reason or len(reason) > REASON_MAX:
-        raise Refused(
-            turn.t.gettext("Please write the reason in at most {max} characters.").format(
-                max=REASON_MAX
-            )
-        )
-    turn.draft["reason"] = reason
-    return True
-
-
-REASON_STEP = Step(
-    "reason",
-    lambda t, _d: t.gettext(
+REASON_STEP = reason_step(
+    N_(
         "<b>Why is it declined?</b>\nWrite it in one message, as she should read it: it is "
         "sent as you write it, not translated."
     ),
-    Input.TEXT,
-    accept_reason,
-    label=N_("Reason"),
-    show=lambda _t, d: html.escape(str(d.get("reason") or "")),
+    REASON_MAX,
 )
 
 

@@ -15,7 +15,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.callbacks import ID, OPEN_REPORT, Callback, choice
 from bot.context import BotContext
-from bot.forms import Form, Incoming, Input, Refused, Step, Turn, clean_text
+from bot.forms import Form, Turn
+from bot.forms.common import reason_step
 from bot.i18n import N_, Translator
 from bot.keyboards import in_rows, status_name
 from bot.replies import edit_or_send
@@ -163,28 +164,12 @@ async def close_with(update: Update, context: BotContext) -> None:
     await move(update, context, roles, report, "closed", reason=None if code == "none" else code)
 
 
-async def accept_reason(turn: Turn, incoming: Incoming) -> bool:
-    reason = clean_text(incoming.text or "", lines=True)
-    if not reason or len(reason) > REASON_MAX:
-        raise Refused(
-            turn.t.gettext("Please write the reason in at most {max} characters.").format(
-                max=REASON_MAX
-            )
-        )
-    turn.draft["reason"] = reason
-    return True
-
-
-REASON_STEP = Step(
-    "reason",
-    lambda t, _d: t.gettext(
+REASON_STEP = reason_step(
+    N_(
         "<b>Why is it closed?</b>\nWrite it in one message, as the reporter should read it: "
         "it is sent as you write it, not translated, and kept in the report's thread."
     ),
-    Input.TEXT,
-    accept_reason,
-    label=N_("Reason"),
-    show=lambda _t, d: html.escape(str(d.get("reason") or "")),
+    REASON_MAX,
 )
 
 
