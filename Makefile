@@ -39,11 +39,14 @@ typecheck: $(VENV)/.installed-dev
 # pytest under coverage (bot processes the tests start included), then the line coverage of
 # bot/ and db/, which fails below [tool.coverage.report] fail_under in pyproject.toml.
 ## PYTEST_ARGS, e.g. "--lane sqlite" (one storage lane) or "-k webhook"
-## JOBS: pytest worker processes (pytest-xdist); JOBS=0 runs the tests in this process
+## JOBS: pytest worker processes (pytest-xdist); JOBS=0 runs the tests in this process.
+## Tests marked at_the_limit (sending at Telegram's limit) run afterwards, alone (exit code 5:
+## none of them was selected).
 JOBS ?= 4
 pytest: $(VENV)/.installed-dev compile
 	@rm -f .coverage .coverage.*
-	$(VENV)/bin/coverage run -m pytest -q -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/coverage run -m pytest -q -n $(JOBS) -m "not at_the_limit" $(PYTEST_ARGS) || test $$? -eq 5
+	$(VENV)/bin/coverage run -m pytest -q -m at_the_limit $(PYTEST_ARGS) || test $$? -eq 5
 	@$(VENV)/bin/coverage combine --quiet
 	$(VENV)/bin/coverage report
 

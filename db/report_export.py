@@ -18,16 +18,8 @@ from sqlalchemy import select
 
 from db.engine import Database
 from db.models import Report, ReportAttachment, ReportMessage
-from db.reports import (
-    Reporter,
-    ReportInfo,
-    _attachment,
-    _conditions,
-    _history,
-    _info,
-    _message,
-    _reporter,
-)
+from db.report_desk import _conditions
+from db.reports import Reporter, ReportInfo, _attachment, _history, _info, _message, _reporter
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite: the test runs on the SQLite lane")
     config.addinivalue_line("markers", "postgresql: the test runs on the PostgreSQL lane")
     config.addinivalue_line("markers", "sqlite_only: keep this test on the SQLite lane only")
+    config.addinivalue_line(
+        "markers", "at_the_limit: sends at Telegram's limit; `make test` runs it alone, last"
+    )
     config.addinivalue_line("markers", "postgresql_only: run this test on PostgreSQL only")
     config.addinivalue_line(
         "markers", "webhook_too: an end-to-end journey that runs by polling and by webhook"

@@ -29,15 +29,8 @@ from db.events import EventDraft, publish_event
 from db.members import MemberDraft, create_member, decide, get_member
 from db.mutes import mute
 from db.outbox import Outgoing, send_later
-from db.reports import (
-    FileIn,
-    ReportDraft,
-    Reporter,
-    add_message,
-    create_report,
-    get_report,
-    reporter_of,
-)
+from db.report_desk import add_message
+from db.reports import FileIn, ReportDraft, Reporter, create_report, get_report, reporter_of
 from db.resolution import add_draft, cache_file_id, publish
 from db.roles import set_grants
 from db.types import utcnow

@@ -10,17 +10,15 @@ from sqlalchemy import text
 
 from bot.services.reports import due_for_raising, move_report
 from db.engine import Database
+from db.report_desk import add_message, list_reports, mark_raised
 from db.reports import (
     FileIn,
     ReportDraft,
     Reporter,
     add_files,
-    add_message,
     create_report,
     get_report,
     is_reporter,
-    list_reports,
-    mark_raised,
     read_attachment,
     reporter_of,
     reports_of,

@@ -47,7 +47,8 @@ from db.members import (
     update_member,
 )
 from db.models import Base, Member, User
-from db.reports import FileIn, ReportDraft, Reporter, assign, create_report, get_report
+from db.report_desk import assign
+from db.reports import FileIn, ReportDraft, Reporter, create_report, get_report
 from db.resolution import cache_file_id, cached_file_id
 from db.roles import grants_of, set_grants
 from db.users import get_user, record_user

@@ -33,6 +33,7 @@ from db import (
     members,
     mutes,
     outbox,
+    report_desk,
     report_export,
     reports,
     resolution,
@@ -155,13 +156,13 @@ async def tour(db: Database, files_dir: Path) -> None:
     )
     file = reports.FileIn("photo", "photo-1", b"\xff\xd8 jpeg", None, "image/jpeg", "Сүрөт")
     assert await reports.add_files(db, report.id, [file], files_dir=files_dir) == 1
-    await reports.add_message(db, report.id, author="reporter", text="Дагы")
-    await reports.add_message(
+    await report_desk.add_message(db, report.id, author="reporter", text="Дагы")
+    await report_desk.add_message(
         db, report.id, author="coordinator", text="Жооп", author_id=11, file=("photo", "ph-2")
     )
-    await reports.record_view(db, report.id, actor_id=11)
-    assert await reports.assign(db, report.id, actor_id=11)
-    assert await reports.set_status(db, report.id, "in_review", actor_id=11) == "new"
+    await report_desk.record_view(db, report.id, actor_id=11)
+    assert await report_desk.assign(db, report.id, actor_id=11)
+    assert await report_desk.set_status(db, report.id, "in_review", actor_id=11) == "new"
     full = await reports.get_report(db, report.id)
     assert full is not None and full.text == "Окуя" and len(full.thread) == 2
     assert full.attachments[0].caption == "Сүрөт" and full.thread[1].file_id == "ph-2"
@@ -173,9 +174,9 @@ async def tour(db: Database, files_dir: Path) -> None:
     assert reporter is not None and reporter.phone == "+996700"
     assert await reports.is_reporter(db, report.id, 10)
     assert [r.id for r in await reports.reports_of(db, 10)] == [report.id]
-    page, total = await reports.list_reports(db, regions=["naryn"], category="torture")
+    page, total = await report_desk.list_reports(db, regions=["naryn"], category="torture")
     assert total == 1 and page[0].status == "in_review"
-    assert await reports.count_by_status(db) == {"in_review": 1}
+    assert await report_desk.count_by_status(db) == {"in_review": 1}
     batches = report_export.stream_reports(db, status="in_review", regions=["naryn"], partition=1)
     ((sealed,),) = [batch async for batch in batches]
     opened, whose = report_export.open_sealed(db, sealed)
@@ -190,15 +191,15 @@ async def tour(db: Database, files_dir: Path) -> None:
         files_dir=files_dir,
     )
     cutoff = later - timedelta(hours=48)
-    assert [r.id for r in await reports.still_new(db, cutoff)] == [newer.id]
-    assert [r.id for r in await reports.new_before(db, later, regions=["naryn"])] == [newer.id]
-    await reports.mark_raised(db, [newer.id], later)
-    assert await reports.still_new(db, cutoff) == []
+    assert [r.id for r in await report_desk.still_new(db, cutoff)] == [newer.id]
+    assert [r.id for r in await report_desk.new_before(db, later, regions=["naryn"])] == [newer.id]
+    await report_desk.mark_raised(db, [newer.id], later)
+    assert await report_desk.still_new(db, cutoff) == []
     reply = full.thread[1]
-    first_message = await reports.add_message(db, report.id, author="note", text="Эскертүү")
+    first_message = await report_desk.add_message(db, report.id, author="note", text="Эскертүү")
     told = await reports.thread_message(db, first_message)
     assert told is not None and told.text == "Эскертүү" and reply.text == "Жооп"
-    closing = await reports.set_status(
+    closing = await report_desk.set_status(
         db,
         report.id,
         "closed",

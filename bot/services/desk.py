@@ -12,7 +12,8 @@ from bot.services.reports import RAISE_AFTER
 from bot.services.roles import Roles, may_see_reports
 from db.engine import Database
 from db.members import count_members
-from db.reports import ReportInfo, count_by_status, new_before
+from db.report_desk import count_by_status, new_before
+from db.reports import ReportInfo
 from db.types import utcnow
 
 STALE_NAMED = 10  # reports still new after 48 hours named by reference; the rest counted

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from bot.i18n import N_
 from db.engine import Database
 from db.outbox import Outgoing
-from db.reports import ReportInfo, get_report, reports_of, set_status, still_new
+from db.report_desk import set_status, still_new
+from db.reports import ReportInfo, get_report, reports_of
 from db.types import utcnow
 
 # The list in ../shared/GLOSSARY.md (section 4), in that order.

@@ -9,7 +9,8 @@ import csv
 import io
 
 from db.members import MemberDraft, create_member
-from db.reports import ReportDraft, Reporter, add_message, create_report
+from db.report_desk import add_message
+from db.reports import ReportDraft, Reporter, create_report
 from sandbox import Entry, Sandbox
 from tests.e2e.helpers import started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner

@@ -14,16 +14,15 @@ import pytest
 from bot.handlers.reports.mine import my_report_label
 from bot.i18n import get_translator
 from db.members import MemberDraft, create_member
+from db.report_desk import add_message, set_status
 from db.reports import (
     ReportDraft,
     Reporter,
     ReportInfo,
-    add_message,
     create_report,
     get_report,
     reporter_of,
     reports_of,
-    set_status,
 )
 from db.roles import set_grants
 from sandbox import Sandbox, SimUser

@@ -15,8 +15,8 @@ from bot.handlers.reports_desk import raise_stale_reports
 from bot.handlers.reports_desk.replies import REPLY_MAX
 from bot.i18n import get_translator
 from db.audit import AuditRecord, audit_entries
+from db.report_desk import set_status as store_status
 from db.reports import FileIn, ReportDraft, Reporter, ReportInfo, create_report, get_report
-from db.reports import set_status as store_status
 from db.roles import set_grants
 from db.types import utcnow
 from db.users import get_user

@@ -39,15 +39,8 @@ from bot.services.roles import report_viewers
 from bot.text import utf16_len
 from db.mutes import is_muted
 from db.outbox import Outgoing
-from db.reports import (
-    ReportInfo,
-    add_files,
-    add_message,
-    get_report,
-    is_reporter,
-    reports_of,
-    set_status,
-)
+from db.report_desk import add_message, set_status
+from db.reports import ReportInfo, add_files, get_report, is_reporter, reports_of
 
 log = logging.getLogger(__name__)
 

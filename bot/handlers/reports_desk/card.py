@@ -26,7 +26,8 @@ from bot.services.reports import TRANSITIONS, is_reopening
 from bot.services.roles import Roles, roles_of
 from bot.text import shorten, utf16_len
 from db.mutes import is_muted, mute, unmute
-from db.reports import Reporter, ReportInfo, assign, get_report, record_view, reporter_of
+from db.report_desk import assign, record_view
+from db.reports import Reporter, ReportInfo, get_report, reporter_of
 from db.users import get_user
 
 from .access import load

@@ -14,7 +14,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.text import shorten
-from db.reports import AttachmentInfo, read_attachment, record_view
+from db.report_desk import record_view
+from db.reports import AttachmentInfo, read_attachment
 
 from .access import load
 from .callbacks import FILES

@@ -18,7 +18,8 @@ from bot.services.community import REGIONS
 from bot.services.reports import CATEGORIES, STATUSES
 from bot.services.roles import Roles, may_see_reports
 from bot.text import shorten
-from db.reports import ReportInfo, count_by_status, find_report, list_reports
+from db.report_desk import count_by_status, list_reports
+from db.reports import ReportInfo, find_report
 
 from .access import allowed, visible_regions
 from .callbacks import EXPORT, LIST, PICK, Filters

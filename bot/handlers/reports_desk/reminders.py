@@ -19,7 +19,8 @@ from bot.notify import to_each
 from bot.services.reports import due_for_raising
 from bot.services.roles import all_coordinators
 from db.outbox import SENT, BatchInfo, Outgoing, running_batches, send_later
-from db.reports import get_report, mark_raised
+from db.report_desk import mark_raised
+from db.reports import get_report
 from db.types import utcnow
 
 log = logging.getLogger(__name__)

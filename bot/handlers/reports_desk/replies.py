@@ -30,7 +30,8 @@ from bot.keyboards import status_name
 from bot.services.reports import CLOSE_REASONS, takes_answers
 from db.copies import REPLY_COPY, record_copy
 from db.outbox import Outgoing, send_later
-from db.reports import ReportInfo, add_message, get_report, reporter_of, thread_message
+from db.report_desk import add_message
+from db.reports import ReportInfo, get_report, reporter_of, thread_message
 from db.types import utcnow
 
 from .access import load
