@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
+
+import pytest
 
 from bot.delivery.pacing import INTERACTIVE, PacedLimiter
 
@@ -48,3 +51,32 @@ async def test_no_second_carries_more_than_the_rate_and_the_urgent_go_first() ->
     first_urgent = next(i for i, p in enumerate(order) if p != ANNOUNCEMENT)
     assert order[first_urgent : first_urgent + 2] == [INTERACTIVE, DANGER]
     assert first_urgent < 15
+
+
+async def test_turns_given_late_and_together_still_start_within_the_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Turns are evenly spaced, but on a busy event loop the tasks given them may resume late,
+    several together: the requests still start no more than `rate` in any second (Telegram
+    counts what arrives)."""
+    limiter = PacedLimiter(rate=10)
+
+    async def all_at_once(priority: int) -> None:  # every turn given at the same moment
+        return None
+
+    monkeypatch.setattr(limiter, "acquire", all_at_once)
+    started: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def request(*args: Any, **kwargs: Any) -> bool:
+        started.append(loop.time())
+        return True
+
+    calls = [limiter.process_request(request, (), {}, "sendMessage", {}, None) for _ in range(25)]
+    await asyncio.gather(*calls)
+    assert len(started) == 25
+    for i, at in enumerate(started):
+        assert sum(1 for other in started[i:] if other - at < 1.0) <= 10
+    # Requests that are not messages are not counted, nor held.
+    await limiter.process_request(request, (), {}, "getUpdates", {}, None)
+    assert len(started) == 26

@@ -72,6 +72,11 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         self.max_retries = max_retries
         self._next = 0.0  # loop time at which the next message may leave
         self._left: deque[float] = deque()  # when the messages of the last second left
+        # When the requests of the last second really started. A task given its turn may start
+        # its request late (the event loop busy with other people's updates), and late turns
+        # bunch up: no more than `per_second` start in any one second, whatever happened between
+        # the turn and the start (Telegram counts what arrives).
+        self._started: deque[float] = deque()
         self._bulk_paused_until = 0.0
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -149,6 +154,17 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         if self._waiting:
             self._timer = loop.call_at(self._next, self._release, loop)
 
+    async def _start_in_window(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            while self._started and self._started[0] <= now - 1.0:
+                self._started.popleft()
+            if len(self._started) < self.per_second:
+                self._started.append(now)
+                return
+            await asyncio.sleep(self._started[0] + 1.0 - now)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -165,6 +181,7 @@ class PacedLimiter(BaseRateLimiter[RateLimitArgs]):
         attempt = 0
         while True:
             await self.acquire(priority)
+            await self._start_in_window()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
