@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from asyncio.subprocess import DEVNULL, PIPE, Process
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy import select
 
 from bot.services.crypto import load_cipher
@@ -102,42 +100,6 @@ def bot_env(tmp_path: Path, api_url: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
-
-
-async def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path) -> None:
-    async def unauthorized(request: web.Request) -> web.Response:
-        return web.json_response(
-            {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", unauthorized)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        code, log = await run_bot_process(bot_env(tmp_path, f"http://127.0.0.1:{port}"), tmp_path)
-    finally:
-        await runner.cleanup()
-    assert code == 2, log
-    assert TOKEN not in log and TOKEN.split(":")[1] not in log
-    lines = log.strip().splitlines()
-    assert lines[-1].startswith("Configuration error: BOT_TOKEN was refused")
-    assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
-
-
-async def test_an_unreachable_api_server_is_one_line(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a free port with nobody listening
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    code, log = await run_bot_process(bot_env(tmp_path, f"http://127.0.0.1:{port}"), tmp_path)
-    assert code == 1, log
-    assert TOKEN not in log
-    lines = log.strip().splitlines()
-    assert lines[-1].startswith("Cannot reach the Bot API server")
-    assert all(line.startswith("20") for line in lines[:-1]), "only one-line log events"
 
 
 async def test_a_report_half_way_survives_the_process_being_killed(
