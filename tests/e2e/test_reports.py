@@ -23,7 +23,7 @@ from sandbox import Sandbox, SimUser
 from tests.conftest import database_bytes
 from tests.e2e.helpers import buttons, started, wait_text
 from tests.e2e.runner import COORDINATOR_ID, BotRunner
-from tests.texts import head, ntr, part, tr
+from tests.texts import en, head, ntr, part, tr
 
 STORY = "Менин кошунамды милиция бөлүмүндө сабашты. Ал азыр ооруканада."
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"photo-bytes" * 100
@@ -349,12 +349,13 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     await file_quick_report(aigul, anonymous=True)
     (report,) = await reports_of(bot.application.db, aigul.id)
 
-    await wait_text(coordinator, f"New report {report.ref}")
-    await coordinator.press("📂 Open")
-    card = await wait_text(coordinator, f"Report {report.ref}")
-    assert "Reported by: anonymous" in card.text
-    await coordinator.press("✉️ Reply to the reporter")
-    await wait_text(coordinator, "Write your reply")
+    notice = await wait_text(coordinator, part("en", "New report {ref} ({region}, {category})"))
+    assert report.ref in notice.text
+    await coordinator.press("📂 " + en("Open"))
+    card = await wait_text(coordinator, en("Report {ref}", ref=report.ref))
+    assert en("Reported by: anonymous") in card.text
+    await coordinator.press("✉️ " + en("Reply to the reporter"))
+    await wait_text(coordinator, head("en", "Write your reply to the reporter of {ref}"))
     await coordinator.send("Can we call you tomorrow?")
     await wait_text(
         coordinator,
@@ -374,10 +375,13 @@ async def test_anonymous_relay_works_both_ways_without_identities(
     await wait_text(aigul, ky("Added to {ref}. Send more, or tap “Done”.", ref=report.ref))
     await aigul.press("✔ " + ky("Done"))
 
-    await wait_text(coordinator, f"New information on report {report.ref}")
-    await coordinator.press("📂 Open")
+    more = await wait_text(
+        coordinator, part("en", "New information on report {ref} ({region}, {category})")
+    )
+    assert report.ref in more.text
+    await coordinator.press("📂 " + en("Open"))
     thread = await wait_text(coordinator, "Ооба, саат 10до.")
-    assert "Reported by: anonymous" in thread.text
+    assert en("Reported by: anonymous") in thread.text
     seen_by_coordinator = coordinator.transcript_text()
     for identity in ("Aigul", "aigul", str(aigul.id)):
         assert identity not in seen_by_coordinator

@@ -27,7 +27,7 @@ from tests.e2e.test_reports import (
     finish_report,
     ky,
 )
-from tests.texts import head
+from tests.texts import en, head
 
 
 async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) -> None:
@@ -59,13 +59,14 @@ async def test_a_lead_never_sees_who_reported(sandbox: Sandbox, tmp_path: Path) 
             db, report.id, author="coordinator", text="We will call you", author_id=COORDINATOR_ID
         )
         await lead.forge_press(f"rep:open:{report.id}")
+        status_new = en("Status: {value}", value=en("new"))
 
         def card_shown(u: SimUser) -> bool:
-            return any("Status: new" in m.text for m in u.bot_messages())
+            return any(status_new in m.text for m in u.bot_messages())
 
         await lead.wait_for(card_shown)
-        card = next(m for m in lead.bot_messages() if "Status: new" in m.text)
-        assert "Reported by: known to the coordinators" in card.text
+        card = next(m for m in lead.bot_messages() if status_new in m.text)
+        assert en("Reported by: known to the coordinators") in card.text
         assert "Aigul" not in lead.transcript_text() and "aigul" not in lead.transcript_text()
         # Internal notes and who wrote what are the coordinators' own.
         assert "We will call you" in card.text and "brother" not in card.text
