@@ -54,14 +54,19 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _persisted(kind: str, key: int) -> str:
+    """What the keyed hash of a user's ("user") or a chat's ("chat") persisted data is made of."""
+    return f"persist.{kind}:{key}"
+
+
 def user_tag(db: Database, user_id: int) -> str:
     """The keyed hash a user's persisted data is stored under."""
-    return db.cipher.tag(f"persist.user:{user_id}")
+    return db.cipher.tag(_persisted("user", user_id))
 
 
 def chat_tag(db: Database, chat_id: int) -> str:
     """The keyed hash a chat's persisted data is stored under (not the outbox's `chat:` tag)."""
-    return db.cipher.tag(f"persist.chat:{chat_id}")
+    return db.cipher.tag(_persisted("chat", chat_id))
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
@@ -223,38 +228,24 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         self, session: AsyncSession, kind: str, key: object, value: str | None
     ) -> None:
         db = self.db
-        if kind == "user":
+        if kind in ("user", "chat"):
             assert isinstance(key, int)
+            model, owner = (
+                (PersistedUserData, "user_enc")
+                if kind == "user"
+                else (PersistedChatData, "chat_enc")
+            )
+            name = _persisted(kind, key)
             if value is None:
-                await session.execute(
-                    delete(PersistedUserData).where(
-                        PersistedUserData.tag.in_(db.cipher.tags(f"persist.user:{key}"))
-                    )
-                )
+                await session.execute(delete(model).where(model.tag.in_(db.cipher.tags(name))))
                 return
             row = {
-                "tag": user_tag(db, key),
-                "user_enc": self._seal(str(key)),
+                "tag": db.cipher.tag(name),
+                owner: self._seal(str(key)),
                 "data": self._seal(value),
                 "updated_at": _today(),
             }
-            await upsert(session, PersistedUserData, row, keys=("tag",))
-        elif kind == "chat":
-            assert isinstance(key, int)
-            if value is None:
-                await session.execute(
-                    delete(PersistedChatData).where(
-                        PersistedChatData.tag.in_(db.cipher.tags(f"persist.chat:{key}"))
-                    )
-                )
-                return
-            row = {
-                "tag": chat_tag(db, key),
-                "chat_enc": self._seal(str(key)),
-                "data": self._seal(value),
-                "updated_at": _today(),
-            }
-            await upsert(session, PersistedChatData, row, keys=("tag",))
+            await upsert(session, model, row, keys=("tag",))
         elif kind == "bot":
             if value is None:
                 await session.execute(delete(PersistedBotData))
