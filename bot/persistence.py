@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 
-from db.engine import Database, upsert
+from db.engine import Database, upsert, upsert_many
 from db.models import ConversationState, PersistedBotData, PersistedChatData, PersistedUserData
 from db.types import utcnow
 
@@ -209,8 +209,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 return
             try:
                 async with self.db.transaction() as session:
-                    for (kind, key), value in batch.items():
-                        await self._write(session, kind, key, value)
+                    await self._write(session, batch)
             except BaseException:
                 # Kept for the next round, unless something newer came meanwhile.
                 for entry, value in batch.items():
@@ -224,51 +223,64 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             if any(kind in ("user", "chat") for kind, _ in batch):
                 await self.db.checkpoint()
 
-    async def _write(
-        self, session: AsyncSession, kind: str, key: object, value: str | None
-    ) -> None:
+    async def _write(self, session: AsyncSession, batch: dict[Entry, str | None]) -> None:
+        """A round's changes: one statement per kind of row and per upsert or delete, whatever
+        the number of people in it."""
         db = self.db
-        if kind in ("user", "chat"):
-            assert isinstance(key, int)
-            model, owner = (
-                (PersistedUserData, "user_enc")
-                if kind == "user"
-                else (PersistedChatData, "chat_enc")
-            )
-            name = _persisted(kind, key)
-            if value is None:
-                await session.execute(delete(model).where(model.tag.in_(db.cipher.tags(name))))
-                return
-            row = {
-                "tag": db.cipher.tag(name),
-                owner: self._seal(str(key)),
-                "data": self._seal(value),
-                "updated_at": _today(),
-            }
-            await upsert(session, model, row, keys=("tag",))
-        elif kind == "bot":
-            if value is None:
-                await session.execute(delete(PersistedBotData))
-                return
-            row = {"id": 1, "data": self._seal(value), "updated_at": _today()}
-            await upsert(session, PersistedBotData, row, keys=("id",))
-        else:
-            name = kind.removeprefix("conv:")
-            assert isinstance(key, str)
-            # Stored by a keyed hash, so who is in which conversation cannot be read off.
-            if value is None:
-                await session.execute(
-                    delete(ConversationState).where(
-                        ConversationState.name == name,
-                        ConversationState.key.in_(db.cipher.tags(key)),
-                    )
+        today = _today()
+        upserts: dict[Any, list[dict[str, Any]]] = {}
+        deleted: dict[Any, list[str]] = {}  # model -> the tags of the rows to delete
+        deleted_conversations: dict[str, list[str]] = {}  # name -> keys' tags
+        for (kind, key), value in batch.items():
+            if kind in ("user", "chat"):
+                assert isinstance(key, int)
+                model, owner = (
+                    (PersistedUserData, "user_enc")
+                    if kind == "user"
+                    else (PersistedChatData, "chat_enc")
                 )
-                return
-            row = {
-                "name": name,
-                "key": db.cipher.tag(key),
-                "key_enc": self._seal(key),
-                "state": value,
-                "updated_at": _today(),
-            }
-            await upsert(session, ConversationState, row, keys=("name", "key"))
+                name = _persisted(kind, key)
+                if value is None:
+                    deleted.setdefault(model, []).extend(db.cipher.tags(name))
+                    continue
+                upserts.setdefault(model, []).append(
+                    {
+                        "tag": db.cipher.tag(name),
+                        owner: self._seal(str(key)),
+                        "data": self._seal(value),
+                        "updated_at": today,
+                    }
+                )
+            elif kind == "bot":
+                if value is None:
+                    await session.execute(delete(PersistedBotData))
+                else:
+                    row = {"id": 1, "data": self._seal(value), "updated_at": today}
+                    await upsert(session, PersistedBotData, row, keys=("id",))
+            else:
+                name = kind.removeprefix("conv:")
+                assert isinstance(key, str)
+                # Stored by a keyed hash, so who is in which conversation cannot be read off.
+                if value is None:
+                    deleted_conversations.setdefault(name, []).extend(db.cipher.tags(key))
+                    continue
+                upserts.setdefault(ConversationState, []).append(
+                    {
+                        "name": name,
+                        "key": db.cipher.tag(key),
+                        "key_enc": self._seal(key),
+                        "state": value,
+                        "updated_at": today,
+                    }
+                )
+        for model, tags in deleted.items():
+            await session.execute(delete(model).where(model.tag.in_(tags)))
+        for name, tags in deleted_conversations.items():
+            await session.execute(
+                delete(ConversationState).where(
+                    ConversationState.name == name, ConversationState.key.in_(tags)
+                )
+            )
+        for model, rows in upserts.items():
+            keys = ("name", "key") if model is ConversationState else ("tag",)
+            await upsert_many(session, model, rows, keys=keys)

@@ -2,7 +2,7 @@
 
 The same code runs on SQLite (the default) and PostgreSQL; where the two differ, the difference
 is handled here, in one place: connection settings (`engine_options`), upserts (`insert_for`,
-`upsert`) and claiming rows for one worker (`locked_for_claim`).
+`upsert`, `upsert_many`) and claiming rows for one worker (`locked_for_claim`).
 """
 
 from __future__ import annotations
@@ -94,6 +94,24 @@ async def upsert(
             index_elements=[getattr(model, k) for k in keys],
             set_={k: v for k, v in values.items() if k not in keys},
         )
+    )
+
+
+async def upsert_many(
+    session: AsyncSession, model: Any, rows: Sequence[dict[str, Any]], *, keys: Sequence[str]
+) -> None:
+    """Insert many rows, or update those with the same `keys`: one statement for all (the rows
+    have the same columns)."""
+    if not rows:
+        return
+    table = model.__table__
+    stmt = insert_for(session)(table)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={k: stmt.excluded[k] for k in rows[0] if k not in keys},
+        ),
+        list(rows),
     )
 
 

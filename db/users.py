@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from db.batch import GroupCommit
 from db.engine import Database, insert_for
 from db.models import User
 from db.types import utcnow, visible
@@ -70,7 +71,8 @@ async def record_user(
 
     Writing to the bot also means she has not blocked it (any more). Invisible and
     direction-control characters are removed from her name and username (db.types.visible).
-    One statement for someone new (an insert) and for someone already seen by this process
+    One statement for someone new (an insert, one for everyone new at the same moment: see
+    db/batch.py) and for someone already seen by this process
     (an update), none at all when nothing changed today; someone else is first looked up, since
     the name of one who left (/leave) is not recorded again.
     """
@@ -95,30 +97,23 @@ async def record_user(
         "blocked": False,
         "blocked_at": None,
     }
+    if cached is None:  # perhaps new: try to insert her, with the others new this moment
+        row = await _newcomers(db).submit({"id": user_id, "first_seen": day, **values})
+        if row is not None:
+            return _remember(recent, user_id, identity, _info(db, row)), True
     async with db.transaction() as session:
-        row = None
         is_new = False
-        if cached is None:  # perhaps new: try to insert her
-            inserted = await session.execute(
-                insert_for(session)(User)
-                .values(id=user_id, first_seen=day, **values)
-                .on_conflict_do_nothing(index_elements=[User.id])
-                .returning(*_COLUMNS)
-            )
-            row = inserted.first()
-            is_new = row is not None
-        if row is None and (cached is None or not cached[1].first_name):
+        if cached is None or not cached[1].first_name:
             # Known, but not (or, erased, without a name) to this process: did she leave?
             stored = await session.scalar(select(User.first_name).where(User.id == user_id))
             if stored is not None and _erased(db, stored):
                 # She left (/leave erased her name): her name is not recorded again.
                 values["first_name"] = db.cipher.encrypt(ERASED_NAME)
                 values["username"] = None
-        if row is None:
-            updated = await session.execute(
-                update(User).where(User.id == user_id).values(**values).returning(*_COLUMNS)
-            )
-            row = updated.first()
+        updated = await session.execute(
+            update(User).where(User.id == user_id).values(**values).returning(*_COLUMNS)
+        )
+        row = updated.first()
         if row is None:  # not there after all (a record seen before another database)
             row = (
                 await session.execute(
@@ -129,10 +124,38 @@ async def record_user(
             ).one()
             is_new = True
         info = _info(db, row)
+    return _remember(recent, user_id, identity, info), is_new
+
+
+def _remember(
+    recent: dict[int, tuple[object, UserInfo]], user_id: int, identity: object, info: UserInfo
+) -> UserInfo:
     if len(recent) >= RECENT_LIMIT:
         recent.clear()
     recent[user_id] = (identity, info)
-    return info, is_new
+    return info
+
+
+def _newcomers(db: Database) -> GroupCommit[dict[str, Any], Any]:
+    """Everyone new of one moment is inserted in one transaction, with one statement."""
+    batcher: GroupCommit[dict[str, Any], Any] | None = db.memo.get("newcomers")
+    if batcher is None:
+
+        async def insert_new(rows: list[dict[str, Any]]) -> list[Any]:
+            unique = list({row["id"]: row for row in rows}.values())
+            async with db.transaction() as session:
+                inserted = await session.execute(
+                    insert_for(session)(User.__table__)
+                    .on_conflict_do_nothing(index_elements=[User.id])
+                    .returning(*_COLUMNS),
+                    unique,
+                )
+                by_id = {row.id: row for row in inserted}
+            # The same person twice in a batch: the first is new, the second is not.
+            return [by_id.pop(row["id"], None) for row in rows]
+
+        batcher = db.memo["newcomers"] = GroupCommit(insert_new)
+    return batcher
 
 
 def _erased(db: Database, first_name: str) -> bool:
