@@ -14,6 +14,8 @@ from db.engine import Database
 from db.users import UserInfo
 
 if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+
     from bot.delivery.sender import Sender
     from bot.replies import Edits
 
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
     """The PTB Application plus the resources every handler needs."""
 
-    __slots__ = ("db", "edits", "limits", "sender", "settings")
+    __slots__ = ("db", "edits", "http", "limits", "sender", "settings")
 
     def __init__(self, *, settings: Settings, db: Database, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -33,6 +35,18 @@ class SolidarityApp(Application[Any, Any, Any, Any, Any, Any]):
         self.limits = Limits()
         # What the bot last put in the messages it edited (bot/replies.edit_message).
         self.edits: Edits = OrderedDict()
+        # The bot's HTTP clients (bot/transport.py), set by build_application.
+        self.http: list[BaseRequest] = []
+
+    async def initialize(self) -> None:
+        try:
+            await super().initialize()
+        except BaseException:
+            # A start that failed (a refused token, no network) is not shut down by
+            # python-telegram-bot: the HTTP sessions it opened are closed here.
+            for request in self.http:
+                await request.shutdown()
+            raise
 
     def wake_sender(self) -> None:
         """Messages were written to the outbox: the sender looks at once."""
