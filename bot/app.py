@@ -76,6 +76,7 @@ async def post_init(application: Application) -> None:
     """Open the database (if persistence has not already) and register the commands."""
     app: SolidarityApp = application  # type: ignore[assignment]
     await app.db.connect()
+    app.db.keep_log_short()
     await register_commands(app)
     limiter = app.bot.rate_limiter
     app.sender = Sender(

@@ -7,11 +7,12 @@ data a row is, nor watch one person's data change. Data that is empty is not sto
 
 The application hands over changes every `update_interval` seconds (1 s here, not PTB's default
 60 s), and on shutdown: it calls `update_*` once per changed user, chat and conversation, all
-at once. Those calls are collected and written in ONE transaction (a round), so that a change
-spanning several keys is never half-stored; then the SQLite write-ahead log is checkpointed, so
-that it does not keep the order of these writes next to earlier ones. Every `update_*` call of
-a round returns when the round is stored; the first one raises if it could not be, and what it
-held is written with the next round.
+at once. Those calls are collected and written in ONE transaction (a round), one statement per
+kind of row whatever the number of people, so that a change spanning several keys is never
+half-stored. The SQLite write-ahead log is checkpointed within a second after
+(db.engine.Database.keep_log_short), so that it does not keep the order of these writes.
+Every `update_*` call of a round returns when the round is stored; the first one raises if it
+could not be, and what it held is written with the next round.
 """
 
 from __future__ import annotations
@@ -220,8 +221,6 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                     self._written.pop(entry, None)
                 else:
                     self._written[entry] = value
-            if any(kind in ("user", "chat") for kind, _ in batch):
-                await self.db.checkpoint()
 
     async def _write(self, session: AsyncSession, batch: dict[Entry, str | None]) -> None:
         """A round's changes: one statement per kind of row and per upsert or delete, whatever

@@ -40,7 +40,9 @@ class GroupCommit(Generic[Item, Result]):
     async def submit(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))
-        if self._task is None:
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            # None running (or one left behind by an event loop that ended: tests, a restart).
             self._task = asyncio.get_running_loop().create_task(self._drain())
         # Shielded: a caller that gives up does not cancel the others' batch.
         return await asyncio.shield(future)

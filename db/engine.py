@@ -8,6 +8,7 @@ is handled here, in one place: connection settings (`engine_options`), upserts (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Sequence
@@ -32,6 +33,8 @@ from db.types import Cipher, utcnow
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The write-ahead log is checkpointed at most this long after a write (Database.keep_log_short).
+CHECKPOINT_INTERVAL = 1.0
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -172,6 +175,9 @@ class Database:
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._lock = asyncio.Lock()
+        self._written = False  # a write since the last checkpoint (SQLite)
+        self._keeper: asyncio.Task[None] | None = None
+        self.log_checkpointed = asyncio.Event()  # set by the keeper after each checkpoint
 
     @property
     def connected(self) -> bool:
@@ -188,6 +194,7 @@ class Database:
             engine = create_async_engine(self.url, **engine_options(self.url))
             if engine.dialect.name == "sqlite":
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+                event.listen(engine.sync_engine, "after_cursor_execute", self._note_write)
             if self.migrate:
                 from db.migrate import upgrade_engine
 
@@ -235,13 +242,50 @@ class Database:
         Nothing to do on PostgreSQL. A busy database is left as it is (tried again next time)."""
         if self._engine is None or self._engine.dialect.name != "sqlite":
             return
+        self._written = False
         try:
             async with self._engine.connect() as connection:
-                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = result.scalar()
         except Exception as exc:  # never fail the work it follows
             log.warning("Could not checkpoint the write-ahead log: %s", exc)
+            busy = 1
+        if busy:
+            self._written = True  # the keeper tries again
+
+    def _note_write(
+        self, _conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            self._written = True
+
+    def keep_log_short(self, interval: float = CHECKPOINT_INTERVAL) -> None:
+        """SQLite: checkpoint the write-ahead log at most every `interval` seconds after any
+        write (each one's order is then out of it within that time), instead of after each write;
+        what must not wait a second (a report filed) checkpoints at once itself. Runs until
+        `dispose()`."""
+        if (
+            self._keeper is None
+            and self._engine is not None
+            and self._engine.dialect.name == "sqlite"
+        ):
+            self._keeper = asyncio.get_running_loop().create_task(self._keep(interval))
+
+    async def _keep(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            if self._written:
+                await self.checkpoint()
+                self.log_checkpointed.set()
 
     async def dispose(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        if self._written:
+            await self.checkpoint()
         async with self._lock:
             if self._engine is not None:
                 await self._engine.dispose()
