@@ -169,10 +169,12 @@ def project_bot(
     return BotProcess("bench.botproc", *args, env=env)
 
 
-def echo_bot(sandbox: Sandbox, *, rate_limit: bool) -> BotProcess:
+def echo_bot(sandbox: Sandbox, *, rate_limit: bool, aiohttp: bool = False) -> BotProcess:
     args = ["--api", sandbox.url, "--token", TOKEN]
     if not rate_limit:
         args.append("--no-rate-limit")
+    if aiohttp:
+        args.append("--aiohttp")
     return BotProcess("bench.echo", *args)
 
 

@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--api", required=True, help="the Bot API server's root")
     parser.add_argument("--token", required=True)
     parser.add_argument("--no-rate-limit", action="store_true")
+    parser.add_argument(
+        "--aiohttp", action="store_true", help="HTTP with aiohttp, as the project's bot does"
+    )
     args = parser.parse_args()
     api = args.api.rstrip("/")
     builder = (
@@ -53,6 +56,12 @@ def main() -> None:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
     )
+    if args.aiohttp:  # not the library's default: only to tell the transport's share
+        from bot.transport import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     if not args.no_rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     app = builder.build()

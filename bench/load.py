@@ -108,6 +108,13 @@ async def run(quick: bool = False) -> list[str]:
                 a = percentile(project.latencies.values, 95)
                 b = percentile(echo.latencies.values, 95)
                 say(f"  ratio {ratio:.2f}× the echo bot's answers a second; p95 {a / b:.2f}×")
+                if not limited:
+                    # Not a target: how much of the difference is the HTTP client alone (the
+                    # project's bot uses aiohttp, bot/transport.py; the echo bot httpx).
+                    aio = await measure("echo", tmp, people, limited, None, aiohttp=True)
+                    aio.bot = "echo+aio"
+                    say(aio.line())
+                    say(f"  the project's bot against it: {project.rate / aio.rate:.2f}×")
                 all_answered = project.answered == people
                 if limited:
                     lines.append(
@@ -128,17 +135,21 @@ async def run(quick: bool = False) -> list[str]:
     return lines
 
 
-async def measure(name: str, tmp: Path, people: int, limited: bool, data: Path | None) -> Run:
-    """One bot (the project's with `data`, else the echo bot) in a sandbox of its own."""
+async def measure(
+    name: str, tmp: Path, people: int, limited: bool, data: Path | None, aiohttp: bool = False
+) -> Run:
+    """One bot (the project's with `data`, else the echo bot, over aiohttp if asked) in a
+    sandbox of its own."""
     sandbox = Sandbox(rate_limit=TELEGRAM_RATE if limited else UNLIMITED)
     await sandbox.start()
     bot = (
         project_bot(sandbox, data, rate_limit=limited, key=new_key())
         if data is not None
-        else echo_bot(sandbox, rate_limit=limited)
+        else echo_bot(sandbox, rate_limit=limited, aiohttp=aiohttp)
     )
     try:
-        await bot.start(sandbox, tmp / f"{name}-{people}-{'on' if limited else 'off'}.log")
+        log = f"{name}{'-aio' if aiohttp else ''}-{people}-{'on' if limited else 'off'}.log"
+        await bot.start(sandbox, tmp / log)
         await burst(sandbox, 5, "warm")
         await asyncio.sleep(1.5)
         sandbox.breaches.clear()

@@ -27,13 +27,22 @@ LIMIT = 3
 
 
 class Statements:
+    """The statements of one step. The write-ahead log's checkpoint is counted apart: it is not
+    part of any update, but runs at most once a second for everyone's writes of that second
+    (db.engine.Database.keep_log_short)."""
+
     def __init__(self) -> None:
         self.count = 0
+        self.checkpoints = 0
         self.seen: list[str] = []
 
     def __call__(self, *args: Any) -> None:
+        sql = " ".join(str(args[2]).split())
+        if sql.startswith("PRAGMA wal_checkpoint"):
+            self.checkpoints += 1
+            return
         self.count += 1
-        self.seen.append(" ".join(str(args[2]).split())[:90])
+        self.seen.append(sql[:90])
 
 
 async def run(quick: bool = False) -> list[str]:
@@ -56,13 +65,15 @@ async def run(quick: bool = False) -> list[str]:
 
         async def step(name: str, act: Callable[[], Awaitable[object]], *, counted: bool) -> None:
             future = answers.expect(person.id)
-            statements.count, statements.seen = 0, []
+            statements.count, statements.checkpoints, statements.seen = 0, 0, []
             await act()
             await future
             await runner.settle()
             await app.update_persistence()
             if counted:
                 line = f"  {name}: {statements.count} statements"
+                if statements.checkpoints:
+                    line += f" (and {statements.checkpoints} checkpoint of the log, once a second)"
                 print(line, flush=True)
                 lines.append(line)
                 for sql in statements.seen:
