@@ -153,7 +153,7 @@ class QuietBootstrap(logging.Filter):
 
 def run_bot() -> int:
     settings = load_settings()
-    from bot.app import build_application
+    from bot.app import build_application, tune_gc
     from bot.logs import setup_logging
     from bot.services.crypto import key_warning
     from bot.services.datadir import DataDirLock, SetupError, prepare_data_dir
@@ -187,6 +187,7 @@ def run_bot() -> int:
     if warning:
         log.warning("%s", warning)
     try:
+        tune_gc()
         return _run(settings, build_application(settings, database))
     finally:
         lock.release()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -107,6 +108,18 @@ async def post_shutdown(application: Application) -> None:
     app: SolidarityApp = application  # type: ignore[assignment]
     await post_stop(app)
     await app.db.dispose()
+
+
+# Python's cycle collector, less often than its default of every 700 new objects: each update
+# makes thousands of short-lived objects (python-telegram-bot's, SQLAlchemy's), and collecting
+# at the default pace cost a fifth of the bot's time with many people at once
+# (docs/PERFORMANCE.md). Cycles still go, a little later: a few MB at most.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """For the process that runs the bot (`python -m bot`), not for a library that imports it."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def build_application(

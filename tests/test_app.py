@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from telegram.ext import ConversationHandler
 
-from bot.app import build_application
+from bot.app import GC_THRESHOLDS, build_application, tune_gc
 from bot.config import load_settings
 from bot.delivery.pacing import PacedLimiter
 from bot.persistence import DatabasePersistence
+from bot.transport import AiohttpRequest
 
 
 def test_every_conversation_is_named_and_persistent(tmp_path: Path) -> None:
@@ -29,8 +31,19 @@ def test_every_conversation_is_named_and_persistent(tmp_path: Path) -> None:
     assert isinstance(app.persistence, DatabasePersistence)
     assert app.persistence.update_interval <= 1
     assert isinstance(app.bot.rate_limiter, PacedLimiter)
+    # HTTP with aiohttp (bot/transport.py), for answers and for getUpdates.
+    assert isinstance(app.bot.request, AiohttpRequest) and len(app.http) == 2
     # The database is opened on first use, not when the application is built.
     assert not app.db.connected
+
+
+def test_the_process_collects_cycles_less_often_than_pythons_default() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > before[0]
+    finally:
+        gc.set_threshold(*before)
 
 
 def test_every_handler_gets_its_kind_of_update(tmp_path: Path) -> None:
