@@ -29,6 +29,18 @@ MEDIA_WRITE_TIMEOUT = 20.0  # sending a photo or a document
 POOL_TIMEOUT = 1.0  # waiting for a free connection
 
 
+_tls: ssl.SSLContext | None = None
+
+
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every request (each holds the CA certificates: most of a MB)."""
+    global _tls
+    if _tls is None:
+        # The CA certificates httpx would use, not whatever the system has (or lacks).
+        _tls = ssl.create_default_context(cafile=certifi.where())
+    return _tls
+
+
 def _given(value: Any, default: float | None) -> float | None:
     """A timeout the caller gave, or ours (python-telegram-bot marks "not given" with
     BaseRequest.DEFAULT_NONE and its kind)."""
@@ -50,10 +62,8 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            # The CA certificates httpx would use, not whatever the system has (or lacks).
-            context = ssl.create_default_context(cafile=certifi.where())
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=context),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=_tls_context()),
                 # Proxies from the environment (HTTPS_PROXY...), as httpx does.
                 trust_env=True,
             )
