@@ -33,6 +33,9 @@ from db.types import Cipher, utcnow
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The newest migration (db/migrations/versions): a database at it needs no Alembic at start.
+# tests/test_storage.py checks it against Alembic's own head.
+SCHEMA_HEAD = "0010"
 # The write-ahead log is checkpointed at most this long after a write (Database.keep_log_short).
 CHECKPOINT_INTERVAL = 1.0
 
@@ -144,6 +147,17 @@ async def locked_for_claim(stmt: Select[Any], session: AsyncSession) -> Result[A
     return await session.execute(stmt)
 
 
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """The database is at SCHEMA_HEAD, the newest migration (no Alembic needed to tell)."""
+    try:
+        async with engine.connect() as connection:
+            result = await connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            versions = list(result.scalars())
+    except Exception:  # a new database: no table yet
+        return False
+    return versions == [SCHEMA_HEAD]
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of an SQLite URL, or None for other databases and in-memory SQLite."""
     parsed = make_url(url)
@@ -195,7 +209,8 @@ class Database:
             if engine.dialect.name == "sqlite":
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 event.listen(engine.sync_engine, "after_cursor_execute", self._note_write)
-            if self.migrate:
+            if self.migrate and not await schema_is_current(engine):
+                # Alembic only when there is something to migrate: importing it is 11 MB.
                 from db.migrate import upgrade_engine
 
                 await upgrade_engine(engine, cipher=self._cipher, zone=self.zone)
