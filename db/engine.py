@@ -33,6 +33,8 @@ from db.types import Cipher, utcnow
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long a checkpoint may keep writers waiting for readers to finish (Database.checkpoint).
+CHECKPOINT_WAIT_MS = 50
 # The newest migration (db/migrations/versions): a database at it needs no Alembic at start.
 # tests/test_storage.py checks it against Alembic's own head.
 SCHEMA_HEAD = "0010"
@@ -254,14 +256,25 @@ class Database:
     async def checkpoint(self) -> None:
         """SQLite: move the write-ahead log into the database file and truncate it, so that the
         order of recent writes (which row changed right after a report) is not left in it.
-        Nothing to do on PostgreSQL. A busy database is left as it is (tried again next time)."""
+        Nothing to do on PostgreSQL.
+
+        A truncating checkpoint waits for every reader to finish and keeps writers out while it
+        waits: behind a long read (a 10,000-report export), everyone's writes would wait too. So
+        it waits CHECKPOINT_WAIT_MS at most; a busy database is left as it is, and the keeper
+        (keep_log_short) tries again within a second."""
         if self._engine is None or self._engine.dialect.name != "sqlite":
             return
         self._written = False
         try:
             async with self._engine.connect() as connection:
-                result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                busy = result.scalar()
+                await connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                try:
+                    result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    busy = result.scalar()
+                finally:
+                    await connection.exec_driver_sql(
+                        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+                    )
         except Exception as exc:  # never fail the work it follows
             log.warning("Could not checkpoint the write-ahead log: %s", exc)
             busy = 1

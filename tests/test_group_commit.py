@@ -164,3 +164,27 @@ async def test_the_write_ahead_log_is_emptied_soon_after_a_write(db: Database) -
     await db.log_checkpointed.wait()
     assert wal.stat().st_size == 0
     await db.dispose()  # stops the keeper
+
+
+@pytest.mark.sqlite_only
+async def test_a_long_read_does_not_hold_up_the_checkpoint_nor_the_writes_behind_it(
+    db: Database,
+) -> None:
+    """A truncating checkpoint waits for readers and keeps writers out meanwhile: behind an
+    export, it gives up at once (CHECKPOINT_WAIT_MS) and the keeper tries again after."""
+    await db.connect()
+    path = Path(db.engine.url.database or "")
+    wal = path.with_name(path.name + "-wal")
+    await record_user(db, user_id=1, first_name="Aida", username=None, telegram_language=None)
+    async with db.engine.connect() as reader:  # an export's long read transaction
+        await reader.exec_driver_sql("BEGIN")
+        await reader.exec_driver_sql("SELECT count(*) FROM users")
+        await db.checkpoint()  # cannot truncate under the reader: gives up
+        assert wal.stat().st_size > 0
+        # Writers are not kept out.
+        await record_user(db, user_id=2, first_name="Bermet", username=None, telegram_language=None)
+        await reader.exec_driver_sql("COMMIT")
+    db.keep_log_short(interval=0.01)  # the keeper tries again, now that the read is over
+    await db.log_checkpointed.wait()
+    assert wal.stat().st_size == 0
+    await db.dispose()
