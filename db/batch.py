@@ -59,6 +59,10 @@ class GroupCommit(Generic[Item, Result]):
                         if not future.done():
                             future.set_exception(exc)
                     continue
+                except BaseException:  # cancelled (shutdown): nobody is left waiting
+                    for _, future in batch:
+                        future.cancel()
+                    raise
                 self.batches += 1
                 for (_, future), result in zip(batch, results, strict=True):
                     if not future.done():

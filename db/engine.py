@@ -193,6 +193,7 @@ class Database:
         self._lock = asyncio.Lock()
         self._written = False  # a write since the last checkpoint (SQLite)
         self._keeper: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()  # tells the keeper to stop
         self.log_checkpointed = asyncio.Event()  # set by the keeper after each checkpoint
 
     @property
@@ -297,20 +298,23 @@ class Database:
             and self._engine is not None
             and self._engine.dialect.name == "sqlite"
         ):
+            self._closing = asyncio.Event()
             self._keeper = asyncio.get_running_loop().create_task(self._keep(interval))
 
     async def _keep(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            if self._written:
+        # Stopped by an event, not by cancelling: a cancellation that lands inside a database
+        # call can be absorbed on its way out, and the loop would then go on for ever.
+        while not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), interval)
+            if self._written and not self._closing.is_set():
                 await self.checkpoint()
                 self.log_checkpointed.set()
 
     async def dispose(self) -> None:
         if self._keeper is not None:
-            self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
+            self._closing.set()
+            await asyncio.wait([self._keeper])  # at most the checkpoint under way
             self._keeper = None
         if self._written:
             await self.checkpoint()
