@@ -174,7 +174,7 @@ def build_application(
         limiter = PacedLimiter(rate=MESSAGES_PER_SECOND, max_retries=RATE_LIMIT_RETRIES)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
     app: SolidarityApp = builder.build()  # type: ignore[assignment]
-    app.http = list(http)
+    app.http = [*http]  # closed by SolidarityApp.initialize if the start fails
     app.add_handlers(users.build_handlers(), group=-1)
     # Order matters within the group: the first handler that accepts an update takes it.
     features: list[BaseHandler[Update, BotContext, Any]] = [

@@ -85,23 +85,24 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         data: Any = None
-        files = request_data.multipart_data if request_data is not None else None
+        files = None
         if request_data is not None:
-            data = request_data.json_parameters
-        if files:
-            form = aiohttp.FormData()
-            for name, value in request_data.json_parameters.items():  # type: ignore[union-attr]
-                form.add_field(name, value)
-            for name, (filename, content, mimetype) in files.items():
-                form.add_field(name, content, filename=filename, content_type=mimetype)
-            data = form
+            data = request_data.json_parameters  # built on each call: once here
+            files = request_data.multipart_data
+            if files:
+                form = aiohttp.FormData()
+                for name, value in data.items():
+                    form.add_field(name, value)
+                for name, (filename, content, mimetype) in files.items():
+                    form.add_field(name, content, filename=filename, content_type=mimetype)
+                data = form
         read = _given(read_timeout, self._read_timeout)
         connect = _given(connect_timeout, CONNECT_TIMEOUT)
         pool = _given(pool_timeout, POOL_TIMEOUT)
         write = _given(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
         # aiohttp has no timeout for writing alone: the whole request is bounded by the sum.
         parts = (read, connect, pool, write)
-        total = None if any(p is None for p in parts) else sum(p for p in parts if p)
+        total = None if None in parts else sum(p for p in parts if p is not None)
         timeout = aiohttp.ClientTimeout(
             total=total,
             connect=None if pool is None or connect is None else pool + connect,

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.services.crypto import Cipher, new_key
 from db.engine import Database
+from sandbox import Sandbox
 from tests.postgres import (
     TEMPLATE,
     PostgresServer,
@@ -190,3 +191,15 @@ def database_bytes(db_url: str) -> bytes:
     path = Path(db_url.split("///", 1)[1])
     parts = [path, path.with_name(path.name + "-wal")]
     return b"".join(p.read_bytes() for p in parts if p.exists())
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    """A sandbox of the test's own, on a free port, its rate limit too high to matter (the
+    end-to-end tests have theirs in tests/e2e/conftest.py)."""
+    sandbox = Sandbox(rate_limit=1000.0)
+    await sandbox.start(host="127.0.0.1", port=0)
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()

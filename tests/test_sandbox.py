@@ -31,16 +31,6 @@ TOKEN = "123456:TEST-token_abc"
 
 
 @pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox(rate_limit=1000.0)
-    await sandbox.start(host="127.0.0.1", port=0)
-    try:
-        yield sandbox
-    finally:
-        await sandbox.stop()
-
-
-@pytest.fixture
 async def http(sb: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=f"{sb.url}/bot{TOKEN}/", timeout=5) as client:
         yield client

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
 import telegram
@@ -14,18 +13,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from bot.transport import AiohttpRequest
 from sandbox import Sandbox
 from sandbox.faults import Fault
-
-TOKEN = "123456:TEST-token_abc"
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    sandbox = Sandbox(rate_limit=1000.0)
-    await sandbox.start(host="127.0.0.1", port=0)
-    try:
-        yield sandbox
-    finally:
-        await sandbox.stop()
+from sandbox.runner import TOKEN
 
 
 def make_bot(url: str, read_timeout: float = 5.0) -> telegram.Bot:
