@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import add_audit
 from db.engine import Database
+from db.memo import Memo
 from db.models import AuditEntry, Member, RoleGrant, User
 from db.outbox import Outgoing, enqueue
 from db.roles import forget_grants
@@ -83,9 +84,7 @@ class MemberPage:
     total: int
 
 
-# In db.memo: user id → (normalised name, region, status) of every member; and its generation.
-_NAMES = "member_names"
-_NAMES_GENERATION = "member_names_generation"
+# user id → (normalised name, region, status) of every member.
 Names = dict[int, tuple[str, str, str]]
 
 
@@ -95,16 +94,7 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def _forget_names(db: Database) -> None:
-    db.memo[_NAMES_GENERATION] = db.memo.get(_NAMES_GENERATION, 0) + 1
-    db.memo.pop(_NAMES, None)
-
-
-async def _names(db: Database) -> Names:
-    cached: Names | None = db.memo.get(_NAMES)
-    if cached is not None:
-        return cached
-    generation = db.memo.get(_NAMES_GENERATION, 0)
+async def _read_names(db: Database) -> Names:
     async with db.transaction() as session:
         rows = (
             await session.execute(
@@ -119,10 +109,13 @@ async def _names(db: Database) -> Names:
             for user_id, name, region, status in rows
         }
 
-    names = await asyncio.to_thread(open_all)  # CPU-bound: off the event loop
-    if db.memo.get(_NAMES_GENERATION, 0) == generation:  # no change meanwhile
-        db.memo[_NAMES] = names
-    return names
+    return await asyncio.to_thread(open_all)  # CPU-bound: off the event loop
+
+
+# Kept in memory (for the /roles search), read again after any change of a member.
+_NAMES = Memo("member_names", _read_names)
+_names = _NAMES.get
+_forget_names = _NAMES.forget
 
 
 def _filters(regions: Iterable[str] | None, status: str | None) -> list[ColumnElement[bool]]:

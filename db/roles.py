@@ -17,22 +17,17 @@ from sqlalchemy import delete, select
 
 from db.audit import add_audit
 from db.engine import Database
+from db.memo import Memo
 from db.models import RoleGrant
 from db.outbox import Outgoing, enqueue
 from db.types import utcnow
 
 Grants = dict[int, tuple[bool, frozenset[str]]]
-_CACHE = "role_grants"
-_GENERATION = "role_grants_generation"
 NO_ROLE: tuple[bool, frozenset[str]] = (False, frozenset())
 
 
-async def _grants(db: Database) -> Grants:
-    """Everyone's grants: user id → (coordinator?, regions she leads); from memory."""
-    cached: Grants | None = db.memo.get(_CACHE)
-    if cached is not None:
-        return cached
-    generation = db.memo.get(_GENERATION, 0)
+async def _read_grants(db: Database) -> Grants:
+    """Everyone's grants: user id → (coordinator?, regions she leads)."""
     async with db.transaction() as session:
         rows = (
             await session.execute(select(RoleGrant.user_enc, RoleGrant.role, RoleGrant.region))
@@ -46,17 +41,17 @@ async def _grants(db: Database) -> Grants:
         elif role == "lead" and region:
             regions.add(region)
         found[user_id] = (coordinator, regions)
-    grants = {user_id: (c, frozenset(r)) for user_id, (c, r) in found.items()}
-    # A change committed while this was read would be missing: then it is not kept.
-    if db.memo.get(_GENERATION, 0) == generation:
-        db.memo[_CACHE] = grants
-    return grants
+    return {user_id: (c, frozenset(r)) for user_id, (c, r) in found.items()}
+
+
+# Kept in memory, read again after every change (forget_grants).
+_GRANTS = Memo("role_grants", _read_grants)
+_grants = _GRANTS.get
 
 
 def forget_grants(db: Database) -> None:
     """The grants changed (committed): read them again next time."""
-    db.memo[_GENERATION] = db.memo.get(_GENERATION, 0) + 1
-    db.memo.pop(_CACHE, None)
+    _GRANTS.forget(db)
 
 
 def _tags(db: Database, user_id: int) -> list[str]:
