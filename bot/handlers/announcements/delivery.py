@@ -83,6 +83,10 @@ async def show_progress(app: SolidarityApp, batch: BatchInfo) -> None:
     if shown(app.db, info.id) == text:
         return  # Telegram refuses an edit that changes nothing
     markup = stop_keyboard(t, info.id) if info.status == SENDING else None
+    # Noted before the edit: an edit that timed out may still have been made, and the same
+    # text again would be refused as "not modified". If it was not made, the next figures (or
+    # the final line) replace it anyway.
+    shown(app.db, info.id, text)
     try:
         await app.bot.edit_message_text(
             text,
@@ -93,7 +97,6 @@ async def show_progress(app: SolidarityApp, batch: BatchInfo) -> None:
             read_timeout=EDIT_TIMEOUT,
             write_timeout=EDIT_TIMEOUT,
         )
-        shown(app.db, info.id, text)
     except TelegramError as exc:
         log.info("Progress of announcement %s not shown this time: %s", info.id, exc)
 
